@@ -1,0 +1,39 @@
+"""tabdl: deep learning for tabular data, re-creating H2O-3's Deep Learning in Python.
+
+The public names::
+
+    from tabdl import DeepLearningEstimator   # also exported as H2ODeepLearningEstimator
+    model = tabdl.import_mojo("model.zip")     # an H2O Deep Learning MOJO
+    model.predict(frame)                       # pandas in, pandas out; polars in, polars out
+    model.weights(0), model.biases(0)          # as H2O shapes them
+"""
+
+from tabdl import datasets
+from tabdl.errors import (
+    DataError,
+    MojoError,
+    NotYetAvailableError,
+    ParameterError,
+    ParameterTypeError,
+    TabdlError,
+)
+from tabdl.estimator import DeepLearningEstimator
+from tabdl.io import import_mojo
+
+H2ODeepLearningEstimator = DeepLearningEstimator
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataError",
+    "DeepLearningEstimator",
+    "H2ODeepLearningEstimator",
+    "MojoError",
+    "NotYetAvailableError",
+    "ParameterError",
+    "ParameterTypeError",
+    "TabdlError",
+    "__version__",
+    "datasets",
+    "import_mojo",
+]

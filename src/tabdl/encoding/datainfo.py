@@ -1,0 +1,284 @@
+"""H2O's DataInfo: how a frame's columns become network inputs.
+
+Categorical predictors come first, sorted by decreasing number of levels (H2O's exchange sort, which
+is not stable), then numeric predictors in their original order. Each categorical column ``i`` owns
+the input slots ``[cat_offsets[i], cat_offsets[i+1])``; the last slot is its NA bucket, which also
+takes levels never seen in training. Numerics are transformed as ``(x - norm_sub) * norm_mul``.
+
+Rows are encoded as a numeric block (float64, transformed, missing values filled) and one active
+slot id per categorical column (``-1`` for none): the network adds the weight rows of the active
+slots (an embedding-bag sum) instead of multiplying a dense one-hot matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tabdl.encoding.columns import Columns
+from tabdl.errors import DataError
+from tabdl.frame import CATEGORICAL, Frame, level_strings, numeric_values, sorted_levels
+
+IDENTITY_LINK_DISTRIBUTIONS = ("gaussian", "laplace", "quantile", "huber")
+
+@dataclass(frozen=True)
+class DataInfo:
+    """Everything needed to turn a frame into network inputs, as plain data."""
+
+    cat_names: tuple[str, ...]
+    domains: tuple[tuple[str, ...], ...]
+    num_names: tuple[str, ...]
+    use_all_factor_levels: bool
+    transform: str  # "STANDARDIZE", "NORMALIZE", "DESCALE" or "NONE"
+    norm_mul: np.ndarray | None
+    norm_sub: np.ndarray | None
+    num_na_fill: np.ndarray  # per numeric column, in transformed units
+    response: str | None = None
+    response_domain: tuple[str, ...] | None = None
+    resp_mul: float | None = None
+    resp_sub: float | None = None
+    weights: str | None = None
+    offset: str | None = None
+    fold: str | None = None
+    skip_missing: bool = False
+    num_means: np.ndarray | None = None  # raw column means (H2O's _numNAFill)
+
+    @property
+    def cat_offsets(self) -> np.ndarray:
+        """Start of each categorical block in the expanded input, then the first numeric slot."""
+        drop = 0 if self.use_all_factor_levels else 1
+        sizes = [len(d) - drop + 1 for d in self.domains]
+        return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+
+    @property
+    def num_start(self) -> int:
+        """Index of the first numeric input."""
+        return int(self.cat_offsets[-1])
+
+    @property
+    def full_n(self) -> int:
+        """Number of expanded inputs (H2O's ``fullN``)."""
+        return self.num_start + len(self.num_names)
+
+    @property
+    def predictors(self) -> tuple[str, ...]:
+        """Predictor columns in the model's (adapted) order."""
+        return self.cat_names + self.num_names
+
+    @property
+    def cat_modes(self) -> list[int]:
+        """H2O's ``_catNAFill`` per categorical column (the MOJO's ``cat_modes``)."""
+        drop = 0 if self.use_all_factor_levels else 1
+        return [len(d) - drop for d in self.domains]
+
+    def coef_names(self) -> list[str]:
+        """Names of the expanded inputs: ``col.level``, ``col.missing(NA)``, then numerics."""
+        names: list[str] = []
+        start = 0 if self.use_all_factor_levels else 1
+        for col, domain in zip(self.cat_names, self.domains, strict=True):
+            names.extend(f"{col}.{level}" for level in domain[start:])
+            names.append(f"{col}.missing(NA)")
+        return names + list(self.num_names)
+
+
+def exchange_sort_by_cardinality(names: list[str], cards: list[int]) -> list[str]:
+    """Order categorical columns by decreasing cardinality with H2O's (unstable) exchange sort."""
+    names, cards = list(names), list(cards)
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if cards[i] < cards[j]:
+                names[i], names[j] = names[j], names[i]
+                cards[i], cards[j] = cards[j], cards[i]
+    return names
+
+
+def _is_constant(frame: Frame, name: str) -> bool:
+    if frame.kinds[name] == CATEGORICAL:
+        return len(sorted_levels(frame, name)) <= 1
+    values = numeric_values(frame, name)
+    present = values[~np.isnan(values)]
+    return present.size == 0 or bool(np.all(present == present[0]))
+
+
+def _weighted_mean_sd(values: np.ndarray, weights: np.ndarray | None) -> tuple[float, float]:
+    ok = ~np.isnan(values)
+    if weights is not None:
+        ok &= ~np.isnan(weights)
+    v = values[ok]
+    if v.size == 0:
+        return 0.0, 0.0
+    if weights is None:
+        return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+    w = weights[ok]
+    total = w.sum()
+    mean = float((w * v).sum() / total)
+    var = float((w * (v - mean) ** 2).sum() / (total - 1)) if total > 1 else 0.0
+    return mean, float(np.sqrt(var))
+
+
+def fit_datainfo(frame: Frame, columns: Columns, p: Mapping[str, Any], response_domain: list[str] | None) -> DataInfo:
+    """Build the DataInfo of a training frame (H2O's ``DeepLearning.makeDataInfo``).
+
+    Parameters
+    ----------
+    frame : Frame
+        The training frame.
+    columns : Columns
+        The resolved predictor, response and special columns.
+    p : mapping
+        Resolved parameters (``standardize``, ``autoencoder``, ``sparse``, ``use_all_factor_levels``,
+        ``ignore_const_cols``, ``missing_values_handling``, ``distribution``).
+    response_domain : list of str or None
+        Class levels for classification.
+
+    Returns
+    -------
+    DataInfo
+        The encoder, fit on ``frame``.
+    """
+    predictors = [
+        n for n in columns.predictors if not (p["ignore_const_cols"] and _is_constant(frame, n))
+    ]
+    if not predictors:
+        raise DataError(
+            "every predictor column is constant; nothing can be learned "
+            "(set ignore_const_cols=False to keep constant columns)"
+        )
+    cats = [n for n in predictors if frame.kinds[n] == CATEGORICAL]
+    nums = [n for n in predictors if frame.kinds[n] != CATEGORICAL]
+    domain_of = {n: tuple(sorted_levels(frame, n)) for n in cats}
+    cats = exchange_sort_by_cardinality(cats, [len(domain_of[n]) for n in cats])
+
+    weights = numeric_values(frame, columns.weights) if columns.weights else None
+    stats_weights = weights if columns.offset is None else None
+    raw = [numeric_values(frame, n) for n in nums]
+    means = np.array([np.nanmean(v) if np.any(~np.isnan(v)) else 0.0 for v in raw])
+    transform = _transform_kind(p)
+    mul = sub = None
+    if transform != "NONE":
+        mul, sub = np.ones(len(nums)), np.zeros(len(nums))
+        for j, values in enumerate(raw):
+            mean, sd = _weighted_mean_sd(values, stats_weights)
+            if transform == "NORMALIZE":
+                span = np.nanmax(values) - np.nanmin(values) if np.any(~np.isnan(values)) else 0.0
+                mul[j], sub[j] = (1.0 / span if span != 0 else 1.0), mean
+            else:
+                mul[j] = 1.0 / sd if sd != 0 else 1.0
+                sub[j] = mean if transform == "STANDARDIZE" else 0.0
+    fill = means if mul is None else (means - sub) * mul
+
+    resp_mul = resp_sub = None
+    if (
+        columns.response is not None
+        and response_domain is None
+        and p["standardize"]
+        and p["distribution"] in IDENTITY_LINK_DISTRIBUTIONS
+    ):
+        mean, sd = _weighted_mean_sd(numeric_values(frame, columns.response), stats_weights)
+        resp_mul, resp_sub = (1.0 / sd if sd != 0 else 1.0), mean
+
+    return DataInfo(
+        cat_names=tuple(cats),
+        domains=tuple(domain_of[n] for n in cats),
+        num_names=tuple(nums),
+        use_all_factor_levels=bool(p["use_all_factor_levels"] or p["autoencoder"]),
+        transform=transform,
+        norm_mul=mul,
+        norm_sub=sub,
+        num_na_fill=np.asarray(fill, dtype=np.float64),
+        response=columns.response,
+        response_domain=None if response_domain is None else tuple(response_domain),
+        resp_mul=resp_mul,
+        resp_sub=resp_sub,
+        weights=columns.weights,
+        offset=columns.offset,
+        fold=columns.fold,
+        skip_missing=p["missing_values_handling"] == "Skip",
+        num_means=means,
+    )
+
+
+def _transform_kind(p: Mapping[str, Any]) -> str:
+    if not p["standardize"]:
+        return "NONE"
+    if p["autoencoder"]:
+        return "NORMALIZE"
+    return "DESCALE" if p["sparse"] else "STANDARDIZE"
+
+
+@dataclass(frozen=True)
+class EncodedRows:
+    """Network inputs for a block of rows."""
+
+    cat_slots: np.ndarray  # int64 (n, ncats): the active input slot per categorical, -1 for none
+    numeric: np.ndarray  # float64 (n, nnums): transformed numerics, missing values filled
+    missing: np.ndarray  # bool (n,): the row has a missing predictor
+
+    @property
+    def nrows(self) -> int:
+        """Number of rows."""
+        return self.numeric.shape[0]
+
+    def rows(self, start: int, stop: int) -> EncodedRows:
+        """Return rows ``start`` to ``stop`` (a view, no copy)."""
+        return EncodedRows(
+            self.cat_slots[start:stop], self.numeric[start:stop], self.missing[start:stop]
+        )
+
+    def dense(self, full_n: int, num_start: int) -> np.ndarray:
+        """Return the expanded input matrix (one-hot categoricals, then numerics)."""
+        out = np.zeros((self.nrows, full_n), dtype=np.float64)
+        rows = np.arange(self.nrows)
+        for i in range(self.cat_slots.shape[1]):
+            active = self.cat_slots[:, i] >= 0
+            out[rows[active], self.cat_slots[active, i]] = 1.0
+        out[:, num_start:] = self.numeric
+        return out
+
+
+def check_scoring_columns(info: DataInfo, frame: Frame) -> None:
+    """Raise a :class:`DataError` naming every predictor the frame lacks."""
+    missing = [n for n in info.predictors if n not in frame.kinds]
+    if missing:
+        raise DataError(
+            f"the frame lacks column(s) {missing} that the model was trained on; "
+            f"it needs {list(info.predictors)}"
+        )
+
+
+def encode(info: DataInfo, frame: Frame) -> EncodedRows:
+    """Encode the predictors of ``frame`` as network inputs.
+
+    Categoricals: a known level goes to its slot (level 0 to no slot when ``use_all_factor_levels``
+    is false); a missing or unseen level goes to the NA bucket. Numerics: transformed, then a missing
+    value takes ``info.num_na_fill``.
+    """
+    check_scoring_columns(info, frame)
+    n = frame.nrows
+    offsets = info.cat_offsets
+    slots = np.empty((n, len(info.cat_names)), dtype=np.int64)
+    missing = np.zeros(n, dtype=bool)
+    shift = 0 if info.use_all_factor_levels else 1
+    for i, (name, domain) in enumerate(zip(info.cat_names, info.domains, strict=True)):
+        strings = level_strings(frame, name)
+        codes = pd.Index(domain, dtype=object).get_indexer(strings).astype(np.int64)
+        missing |= pd.isna(strings)
+        slot = codes - shift + offsets[i]
+        slot[codes < 0] = offsets[i + 1] - 1
+        if shift:
+            slot[codes == 0] = -1
+        slots[:, i] = slot
+    numeric = np.empty((n, len(info.num_names)), dtype=np.float64)
+    for j, name in enumerate(info.num_names):
+        values = numeric_values(frame, name)
+        nan = np.isnan(values)
+        missing |= nan
+        if info.norm_mul is not None:
+            values = (values - info.norm_sub[j]) * info.norm_mul[j]
+        values[nan] = info.num_na_fill[j]
+        numeric[:, j] = values
+    return EncodedRows(slots, numeric, missing)

@@ -1,0 +1,301 @@
+"""The H2O-style front: ``DeepLearningEstimator(...).train(x=, y=, training_frame=)`` and the model methods.
+
+As in H2O's Python client, the estimator *is* the model once trained (or imported from a MOJO):
+``predict``, ``weights``, ``biases``, ``anomaly`` and ``deepfeatures`` are its methods. The class holds
+no algorithm of its own; it translates arguments and calls the core packages.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tabdl.encoding import DataInfo, category_of, fit_datainfo, select_columns
+from tabdl.errors import DataError, NotYetAvailableError
+from tabdl.frame import as_frame, like_input
+from tabdl.model import FittedNetwork
+from tabdl.nn import NetworkSpec, base_activation
+from tabdl.params import (
+    DEFAULTS,
+    PARAMETERS,
+    PARAMETERS_BY_NAME,
+    Problem,
+    check_available,
+    check_names,
+    check_problem_rules,
+    resolve,
+    validate_parameters,
+)
+
+_model_counter = itertools.count(1)
+
+#: ``train`` keywords that set the parameter of the same name, as in H2O's ``train``.
+_TRAIN_PARAMETERS = (
+    "offset_column",
+    "fold_column",
+    "weights_column",
+    "max_runtime_secs",
+    "ignored_columns",
+    "model_id",
+    "verbose",
+)
+
+
+def network_spec(info: DataInfo, resolved: dict[str, Any], category: str) -> NetworkSpec:
+    """Build the network a model with these parameters needs for this encoder (H2O's ``units``)."""
+    if category == "AutoEncoder":
+        outputs, output = info.full_n, base_activation(resolved["activation"])
+    elif category == "Regression":
+        outputs, output = 1, "Linear"
+    else:
+        outputs, output = len(info.response_domain), "Softmax"
+    units = (info.full_n, *resolved["hidden"], outputs)
+    return NetworkSpec(units, resolved["activation"], tuple(resolved["hidden_dropout_ratios"]), output)
+
+
+class DeepLearningEstimator:
+    """H2O-3's Deep Learning: a feedforward network trained by back-propagation.
+
+    Takes every parameter of H2O's ``H2ODeepLearningEstimator`` with the same name and default; see
+    ``docs/parameters.md`` for each parameter, its constraint and its status in this release. The
+    constructor only stores the parameters (an unknown name fails at once, with the closest valid
+    name); values and cross-parameter rules are checked when :meth:`train` starts.
+
+    Examples
+    --------
+    >>> import tabdl
+    >>> model = tabdl.import_mojo(tabdl.datasets.path("regression_mojo.zip"))
+    >>> model.predict(tabdl.datasets.path("mojo_test.csv")).shape
+    (120, 1)
+    """
+
+    algo = "deeplearning"
+
+    def __init__(self, **params: Any) -> None:
+        check_names(params)
+        object.__setattr__(self, "_input_params", dict(params))
+        object.__setattr__(self, "_actual_params", None)
+        object.__setattr__(self, "_fitted", None)
+        object.__setattr__(self, "_model_id", params.get("model_id"))
+
+    # -- parameters, H2O style: ``dl.epochs``, ``dl.epochs = 5`` ---------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name in PARAMETERS_BY_NAME:
+            return self._input_params.get(name, DEFAULTS[name])
+        raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in PARAMETERS_BY_NAME:
+            self._input_params[name] = value
+        elif name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            check_names([name])
+
+    @property
+    def params(self) -> dict[str, dict[str, Any]]:
+        """Each parameter's ``default``, ``input`` (as given) and ``actual`` (as used) value, as H2O's."""
+        actual = self._actual_params or {}
+        return {
+            p.name: {
+                "default": p.default,
+                "input": self._input_params.get(p.name),
+                "actual": actual.get(p.name, self._input_params.get(p.name, p.default)),
+            }
+            for p in PARAMETERS
+        }
+
+    @property
+    def actual_params(self) -> dict[str, Any]:
+        """The parameters as the model uses them (after resolving AUTO values)."""
+        return {name: entry["actual"] for name, entry in self.params.items()}
+
+    @property
+    def model_id(self) -> str | None:
+        """The model's name."""
+        return self._model_id
+
+    # -- training --------------------------------------------------------------------------------------
+    def train(
+        self,
+        x: Any = None,
+        y: Any = None,
+        training_frame: Any = None,
+        validation_frame: Any = None,
+        categorical_columns: Any = None,
+        **more: Any,
+    ) -> DeepLearningEstimator:
+        """Train the model (H2O's ``train``).
+
+        Parameters
+        ----------
+        x : list of str or int, optional
+            Predictor columns; default: every column except ``y`` and the special columns.
+        y : str or int, optional
+            The response column; omit for an autoencoder.
+        training_frame : DataFrame, Table, ndarray or path
+            Training data (pandas, polars, pyarrow, numpy, or a CSV/Parquet path).
+        validation_frame : same kinds, optional
+            Data scored while training.
+        categorical_columns : list of str, optional
+            Numeric columns to treat as categorical (H2O's ``asfactor``).
+        **more
+            ``offset_column``, ``fold_column``, ``weights_column``, ``max_runtime_secs``,
+            ``ignored_columns``, ``model_id``, ``verbose``, as in H2O's ``train``.
+
+        Returns
+        -------
+        DeepLearningEstimator
+            ``self``, trained.
+        """
+        unknown = [k for k in more if k not in _TRAIN_PARAMETERS]
+        if unknown:
+            raise TypeError(
+                f"train() got unexpected keyword argument(s) {unknown}; parameters go to the "
+                f"constructor, and train() takes x, y, training_frame, validation_frame, "
+                f"categorical_columns and {', '.join(_TRAIN_PARAMETERS)}"
+            )
+        params = {**self._input_params, **{k: v for k, v in more.items() if v is not None}}
+        training_frame = self._input_params.get("training_frame") if training_frame is None else training_frame
+        params.pop("training_frame", None)
+        params.pop("validation_frame", None)
+        checked = validate_parameters(params)
+        if training_frame is None:
+            raise DataError("training_frame is required: give the data to train on")
+        frame = as_frame(training_frame, categorical_columns)
+        columns = select_columns(frame, x, y, checked)
+        category, classes = category_of(frame, columns, checked["autoencoder"])
+        problem = Problem(category, len(classes) if classes else 1)
+        check_problem_rules(checked, problem)
+        resolved = resolve(checked, problem)
+        if validation_frame is not None:
+            as_frame(validation_frame, categorical_columns)
+        check_available(checked)
+        info = fit_datainfo(frame, columns, resolved, classes)
+        network_spec(info, resolved, category)
+        object.__setattr__(self, "_actual_params", resolved)
+        raise NotYetAvailableError(
+            "training arrives with the online engine (issue 3); the parameters and data were checked "
+            "and encoded. This release imports and scores H2O MOJOs: see tabdl.import_mojo"
+        )
+
+    # -- the fitted model ------------------------------------------------------------------------------
+    def _require_fitted(self) -> FittedNetwork:
+        if self._fitted is None:
+            raise DataError("this model has not been trained: call train() first, or use tabdl.import_mojo")
+        return self._fitted
+
+    def predict(self, test_data: Any) -> Any:
+        """Predict, in H2O's layout and in the same kind of frame as ``test_data``.
+
+        Classification gives ``predict`` (the label) and one probability column per class level;
+        regression gives ``predict``; an autoencoder gives the reconstruction ``reconstr_<input>``.
+        """
+        fitted = self._require_fitted()
+        frame = as_frame(test_data)
+        return like_input(fitted.predict(frame), frame.source)
+
+    def anomaly(self, test_data: Any, per_feature: bool = False) -> Any:
+        """Autoencoder reconstruction error per row (``Reconstruction.MSE``), or per input if ``per_feature``."""
+        fitted = self._require_fitted()
+        frame = as_frame(test_data)
+        return like_input(fitted.anomaly(frame, per_feature=per_feature), frame.source)
+
+    def deepfeatures(self, test_data: Any, layer: int) -> Any:
+        """Activations of hidden layer ``layer`` (0-based), named ``DF.L{layer+1}.C{j}``."""
+        fitted = self._require_fitted()
+        frame = as_frame(test_data)
+        return like_input(fitted.deepfeatures(frame, layer), frame.source)
+
+    def _layer_index(self, matrix: int) -> int:
+        fitted = self._require_fitted()
+        count = len(fitted.weights)
+        if not isinstance(matrix, (int, np.integer)) or not 0 <= matrix < count:
+            raise DataError(f"the network has weight layers 0 to {count - 1}; got {matrix!r}")
+        return int(matrix)
+
+    def weights(self, matrix_id: int = 0) -> pd.DataFrame:
+        """Weights into layer ``matrix_id + 1``: rows are its units, columns the units of layer ``matrix_id``.
+
+        Layer 0's columns are named after the expanded inputs (``col.level``, ``col.missing(NA)``,
+        numerics); the others ``C1``, ``C2``, ... as H2O names them. A Maxout layer has two rows per
+        unit, in H2O's interleaved layout.
+        """
+        layer = self._layer_index(matrix_id)
+        w = self._fitted.weights[layer]
+        names = self._fitted.datainfo.coef_names() if layer == 0 else [f"C{j + 1}" for j in range(w.shape[1])]
+        return pd.DataFrame(w.astype(np.float64), columns=names)
+
+    def biases(self, vector_id: int = 0) -> pd.DataFrame:
+        """Biases of layer ``vector_id + 1``, one row per unit, in a column ``C1``."""
+        layer = self._layer_index(vector_id)
+        return pd.DataFrame({"C1": self._fitted.biases[layer]})
+
+    def normmul(self) -> list[float] | None:
+        """Multipliers of the numeric input transform (H2O's ``normmul``)."""
+        mul = self._require_fitted().datainfo.norm_mul
+        return None if mul is None else mul.tolist()
+
+    def normsub(self) -> list[float] | None:
+        """Offsets of the numeric input transform (H2O's ``normsub``)."""
+        sub = self._require_fitted().datainfo.norm_sub
+        return None if sub is None else sub.tolist()
+
+    def respmul(self) -> float | None:
+        """Multiplier of the response standardisation (H2O's ``respmul``)."""
+        return self._require_fitted().datainfo.resp_mul
+
+    def respsub(self) -> float | None:
+        """Offset of the response standardisation (H2O's ``respsub``)."""
+        return self._require_fitted().datainfo.resp_sub
+
+    def catoffsets(self) -> list[int]:
+        """Start of each categorical block in the expanded input (H2O's ``catoffsets``)."""
+        return self._require_fitted().datainfo.cat_offsets.tolist()
+
+    def __repr__(self) -> str:
+        if self._fitted is None:
+            given = ", ".join(f"{k}={v!r}" for k, v in self._input_params.items())
+            return f"{type(self).__name__}({given})"
+        fitted = self._fitted
+        spec = fitted.spec
+        lines = [
+            f"Model Details: {type(self).__name__}, model_id={self.model_id!r}",
+            f"  {fitted.category}, {fitted.distribution} distribution, "
+            f"{sum(w.size + b.size for w, b in zip(fitted.weights, fitted.biases, strict=True))} weights/biases",
+            "  layer  units  type",
+            f"  {1:>5}  {spec.units[0]:>5}  Input",
+        ]
+        for layer in range(len(spec.units) - 1):
+            kind = spec.layer_activation(layer)
+            if layer < spec.n_hidden and spec.activation.endswith("WithDropout"):
+                kind += "Dropout"
+            lines.append(f"  {layer + 2:>5}  {spec.units[layer + 1]:>5}  {kind}")
+        return "\n".join(lines)
+
+    @classmethod
+    def _from_fitted(cls, fitted: FittedNetwork, model_id: str, params: dict[str, Any]) -> DeepLearningEstimator:
+        model = cls(**{k: v for k, v in params.items() if k in PARAMETERS_BY_NAME})
+        object.__setattr__(model, "_fitted", fitted)
+        object.__setattr__(model, "_model_id", model_id)
+        object.__setattr__(model, "_actual_params", {**DEFAULTS, **params})
+        return model
+
+
+def _signature() -> inspect.Signature:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += [inspect.Parameter(p.name, kw, default=p.default) for p in PARAMETERS]
+    return inspect.Signature(params)
+
+
+DeepLearningEstimator.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
+
+
+def next_model_id() -> str:
+    """Return a fresh model id, as H2O names models it has not been given a name for."""
+    return f"DeepLearning_model_{next(_model_counter)}"

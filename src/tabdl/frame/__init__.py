@@ -1,0 +1,233 @@
+"""Turn any supported input into an Arrow table with column kinds, and results back into the caller's kind.
+
+Supported inputs: pandas and polars DataFrames, pyarrow Tables and RecordBatches, numpy arrays
+(structured arrays keep their field names; 2-D arrays get H2O's names ``C1``, ``C2``, ...), dicts of
+columns, and paths to CSV or Parquet files. Nothing is copied through CSV.
+
+Column kinds follow H2O: numbers are numeric; strings, categoricals (pandas ``category``, Arrow
+dictionaries) and booleans are categorical; dates and timestamps are numeric, in milliseconds since
+the epoch, as H2O's ``Time`` columns. A numeric column can be declared categorical (H2O's
+``asfactor``) by listing it in ``categorical_columns``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from tabdl.errors import DataError
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+
+__all__ = ["CATEGORICAL", "NUMERIC", "Frame", "as_frame", "like_input", "level_strings"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """An input as tabdl sees it: an Arrow table, its column kinds, and where it came from."""
+
+    table: pa.Table
+    kinds: dict[str, str]
+    source: str  # "pandas", "polars", "arrow", "numpy", "path" or "dict"
+
+    @property
+    def names(self) -> list[str]:
+        """Column names, in order."""
+        return list(self.table.column_names)
+
+    @property
+    def nrows(self) -> int:
+        """Number of rows."""
+        return self.table.num_rows
+
+
+def _read_path(path: str) -> pa.Table:
+    if not os.path.exists(path):
+        raise DataError(f"no such file: {path!r}")
+    lower = path.lower()
+    if lower.endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path)
+    if lower.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+        import pyarrow.csv as pacsv
+
+        delimiter = "\t" if lower.endswith(".tsv") else ","
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        )
+    raise DataError(f"cannot tell the format of {path!r}: use a .csv, .tsv or .parquet file")
+
+
+def _from_numpy(array: np.ndarray) -> pa.Table:
+    if array.dtype.names:
+        return pa.table({name: array[name] for name in array.dtype.names})
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2:
+        raise DataError(f"a numpy array must be 1-D or 2-D to be a frame; got shape {array.shape}")
+    return pa.table({f"C{j + 1}": array[:, j] for j in range(array.shape[1])})
+
+
+def _to_table(data: Any) -> tuple[pa.Table, str]:
+    if isinstance(data, Frame):
+        return data.table, data.source
+    if isinstance(data, pa.Table):
+        return data, "arrow"
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data]), "arrow"
+    if isinstance(data, pd.DataFrame):
+        frame = data
+        if not all(isinstance(c, str) for c in frame.columns):
+            frame = frame.rename(columns=str)
+        return pa.Table.from_pandas(frame, preserve_index=False), "pandas"
+    if type(data).__module__.split(".")[0] == "polars" and hasattr(data, "to_arrow"):
+        return data.to_arrow(), "polars"
+    if isinstance(data, np.ndarray):
+        return _from_numpy(data), "numpy"
+    if isinstance(data, (str, os.PathLike)):
+        return _read_path(os.fspath(data)), "path"
+    if isinstance(data, dict):
+        try:
+            return pa.table(data), "dict"
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as err:
+            raise DataError(f"cannot read this dict of columns as a frame: {err}") from None
+    raise DataError(
+        f"cannot use a {type(data).__name__} as a frame: give a pandas or polars DataFrame, a pyarrow "
+        "Table, a numpy array, a dict of columns, or a path to a CSV or Parquet file"
+    )
+
+
+def _kind_of(name: str, dtype: pa.DataType) -> str:
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return NUMERIC
+    if pa.types.is_null(dtype):
+        return NUMERIC  # all missing: a constant column
+    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
+        return NUMERIC
+    if (
+        pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or pa.types.is_dictionary(dtype)
+        or pa.types.is_boolean(dtype)
+    ):
+        return CATEGORICAL
+    raise DataError(
+        f"column {name!r} has type {dtype}, which tabdl cannot use: give numbers, strings, "
+        "categories, booleans or dates"
+    )
+
+
+def as_frame(data: Any, categorical_columns: Any = None) -> Frame:
+    """Read ``data`` as a :class:`Frame`.
+
+    Parameters
+    ----------
+    data : DataFrame, Table, ndarray, dict or path
+        The input, in any supported form.
+    categorical_columns : list of str, optional
+        Numeric columns to treat as categorical (H2O's ``asfactor``).
+
+    Returns
+    -------
+    Frame
+        The Arrow table with column kinds.
+    """
+    table, source = _to_table(data)
+    names = table.column_names
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(f"column names must be unique; repeated: {dup}")
+    kinds = {name: _kind_of(name, table.schema.field(name).type) for name in names}
+    for name in categorical_columns or ():
+        if name not in kinds:
+            raise DataError(f"categorical_columns names {name!r}, which is not a column of the frame")
+        kinds[name] = CATEGORICAL
+    return Frame(table, kinds, source)
+
+
+def numeric_values(frame: Frame, name: str) -> np.ndarray:
+    """Return column ``name`` as float64, with NaN for missing values.
+
+    Dates and timestamps become milliseconds since the epoch. A column of text raises a
+    :class:`DataError` that shows an offending value.
+    """
+    column = frame.table.column(name)
+    dtype = column.type
+    if pa.types.is_dictionary(dtype):
+        column = column.cast(dtype.value_type)
+        dtype = column.type
+    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
+        target = pa.timestamp("ms", tz=dtype.tz) if pa.types.is_timestamp(dtype) else pa.timestamp("ms")
+        column = column.cast(target).cast(pa.int64())
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_boolean(dtype):
+        bad = next((v for v in column.to_pylist() if v is not None), None)
+        raise DataError(
+            f"column {name!r} is numeric in the model but holds {dtype} values here "
+            f"(for example {bad!r}); convert it to numbers before scoring"
+        )
+    values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return np.array(values, dtype=np.float64)
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def level_strings(frame: Frame, name: str) -> np.ndarray:
+    """Return column ``name`` as categorical level strings (object array, ``None`` for missing).
+
+    Numbers become their shortest text (``3`` and ``3.0`` are both ``"3"``), booleans ``"true"`` and
+    ``"false"`` (Java's spelling, as H2O writes them).
+    """
+    column = frame.table.column(name)
+    dtype = column.type
+    if pa.types.is_dictionary(dtype):
+        column = column.cast(dtype.value_type)
+        dtype = column.type
+    values = column.to_pylist()
+    if pa.types.is_boolean(dtype):
+        return np.array([None if v is None else ("true" if v else "false") for v in values], object)
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return np.array(
+            [None if v is None or v != v else _format_number(v) for v in values], dtype=object
+        )
+    return np.array([None if v is None else str(v) for v in values], dtype=object)
+
+
+def sorted_levels(frame: Frame, name: str) -> list[str]:
+    """Return the sorted distinct levels of a categorical column, as H2O orders a domain.
+
+    Text sorts lexicographically; numbers declared categorical sort by value, as H2O's ``asfactor``.
+    """
+    column = frame.table.column(name)
+    dtype = column.type
+    if pa.types.is_dictionary(dtype):
+        dtype = dtype.value_type
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        values = numeric_values(frame, name)
+        return [_format_number(v) for v in np.unique(values[~np.isnan(values)])]
+    return sorted({v for v in level_strings(frame, name) if v is not None})
+
+
+def like_input(result: pd.DataFrame, source: str) -> Any:
+    """Return ``result`` as the same kind of frame the caller gave.
+
+    pandas in, pandas out; polars in, polars out; Arrow in, Arrow out. numpy arrays, dicts and file
+    paths get a pandas DataFrame (a table with named, typed columns).
+    """
+    if source == "polars":
+        import polars as pl
+
+        return pl.from_pandas(result)
+    if source == "arrow":
+        return pa.Table.from_pandas(result, preserve_index=False)
+    return result

@@ -1,0 +1,51 @@
+"""Models on disk: H2O MOJO import (and, in later releases, the native format, MOJO and ONNX export)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tabdl.estimator import DeepLearningEstimator, next_model_id
+from tabdl.io.mojo_reader import read_mojo
+
+__all__ = ["import_mojo", "read_mojo"]
+
+
+def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLearningEstimator:
+    """Import an H2O-3 Deep Learning MOJO as a tabdl model.
+
+    The model predicts on any supported frame exactly as H2O's MOJO runtime scores it: missing
+    numerics are 0 after standardisation, missing and unseen levels use the NA bucket, and an offset
+    column is ignored (genmodel ignores it too).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The MOJO zip file, as written by H2O's ``download_mojo`` or ``save_mojo``.
+    model_id : str, optional
+        A name for the model; default: ``DeepLearning_model_<n>``.
+
+    Returns
+    -------
+    DeepLearningEstimator
+        The imported model, with ``predict``, ``weights``, ``biases``, ``anomaly``, ``deepfeatures``.
+
+    Raises
+    ------
+    tabdl.errors.MojoError
+        If the file is missing, not a zip, truncated, or not a Deep Learning MOJO.
+    """
+    fitted = read_mojo(path)
+    spec, info = fitted.spec, fitted.datainfo
+    params: dict[str, Any] = {
+        "activation": spec.activation,
+        "hidden": spec.units[1:-1],
+        "distribution": fitted.distribution,
+        "autoencoder": fitted.category == "AutoEncoder",
+        "use_all_factor_levels": info.use_all_factor_levels,
+        "standardize": info.norm_mul is not None,
+        "response_column": info.response,
+    }
+    if spec.activation.endswith("WithDropout"):
+        params["hidden_dropout_ratios"] = spec.hidden_dropout_ratios
+    return DeepLearningEstimator._from_fitted(fitted, model_id or next_model_id(), params)

@@ -1,0 +1,139 @@
+"""A fitted network and everything it computes from a frame: predictions, anomaly scores, deep features.
+
+:class:`FittedNetwork` is plain data (encoder, network spec, weights) plus the scoring functions; the
+estimator front holds one after training or MOJO import and delegates to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tabdl.distributions import link_inverse
+from tabdl.encoding.datainfo import DataInfo, EncodedRows, encode
+from tabdl.errors import DataError
+from tabdl.frame import Frame, numeric_values
+from tabdl.nn import NetworkSpec, forward
+
+#: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
+SCORING_CHUNK_ROWS = 16384
+
+
+@dataclass(frozen=True)
+class FittedNetwork:
+    """A network with its weights and the encoder of its inputs.
+
+    Attributes
+    ----------
+    datainfo : DataInfo
+        How frames become inputs.
+    spec : NetworkSpec
+        Layer sizes and activations.
+    weights : list of ndarray
+        float32, one per weight layer, in H2O's layout (see :mod:`tabdl.nn`).
+    biases : list of ndarray
+        float64, one per weight layer.
+    category : str
+        ``"Regression"``, ``"Binomial"``, ``"Multinomial"`` or ``"AutoEncoder"``.
+    distribution : str
+        The resolved distribution (``"gaussian"``, ``"bernoulli"``, ...).
+    default_threshold : float
+        Binomial label threshold on the probability of the second class.
+    prior_class_distrib, model_class_distrib : ndarray or None
+        Class frequencies of the original and of the (balanced) training data; when both are given,
+        probabilities are corrected back to the original distribution.
+    apply_offset : bool
+        Add the offset column to the output (tabdl models). H2O's MOJO runtime ignores offsets, so an
+        imported MOJO scores without them.
+    """
+
+    datainfo: DataInfo
+    spec: NetworkSpec
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    category: str
+    distribution: str
+    default_threshold: float = 0.5
+    prior_class_distrib: np.ndarray | None = None
+    model_class_distrib: np.ndarray | None = None
+    apply_offset: bool = True
+
+    def _layer_outputs(self, frame: Frame, layer: int | None = None) -> tuple[EncodedRows, np.ndarray]:
+        """Encode ``frame`` and return the activations of weight layer ``layer`` (default: output)."""
+        rows = encode(self.datainfo, frame)
+        stop = len(self.weights) - 1 if layer is None else layer
+        out = np.empty((rows.nrows, self.spec.units[stop + 1]), dtype=np.float64)
+        for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
+            block = rows.rows(start, start + SCORING_CHUNK_ROWS)
+            acts = forward(self.spec, self.weights, self.biases, block, self.datainfo.num_start, stop)
+            out[start : start + block.nrows] = acts[-1]
+        return rows, out
+
+    def predict(self, frame: Frame) -> pd.DataFrame:
+        """Predict in H2O's layout: ``predict`` then one probability column per class level."""
+        rows, out = self._layer_outputs(frame)
+        if self.category == "AutoEncoder":
+            return self._reconstruction(out)
+        if self.category == "Regression":
+            return pd.DataFrame({"predict": self._regression_output(out[:, 0], frame)})
+        return self._classification_output(out)
+
+    def _regression_output(self, f: np.ndarray, frame: Frame) -> np.ndarray:
+        info = self.datainfo
+        if self.apply_offset and info.offset is not None:
+            if info.offset not in frame.kinds:
+                raise DataError(f"the frame lacks the offset column {info.offset!r} the model needs")
+            offset = numeric_values(frame, info.offset)
+            f = f + np.where(np.isnan(offset), 0.0, offset - (info.resp_sub or 0.0)) * (info.resp_mul or 1.0)
+        if info.resp_mul is not None:
+            f = f / info.resp_mul + info.resp_sub
+        return link_inverse(self.distribution)(f)
+
+    def _classification_output(self, probs: np.ndarray) -> pd.DataFrame:
+        if self.prior_class_distrib is not None and self.model_class_distrib is not None:
+            prior, model = self.prior_class_distrib, self.model_class_distrib
+            ratio = np.where((prior != 0) & (model != 0), prior / np.where(model == 0, 1, model), 1.0)
+            probs = probs * ratio
+            total = probs.sum(axis=1, keepdims=True)
+            probs = np.where(total > 0, probs / np.where(total > 0, total, 1), probs)
+        levels = list(self.datainfo.response_domain)
+        if self.category == "Binomial":
+            label = (probs[:, 1] >= self.default_threshold).astype(np.int64)
+        else:
+            label = probs.argmax(axis=1)
+        result = {"predict": pd.Categorical.from_codes(label, categories=levels)}
+        result.update({level: probs[:, k] for k, level in enumerate(levels)})
+        return pd.DataFrame(result)
+
+    def _reconstruction(self, out: np.ndarray) -> pd.DataFrame:
+        info = self.datainfo
+        values = out.copy()
+        if info.norm_mul is not None:
+            values[:, info.num_start :] = values[:, info.num_start :] / info.norm_mul + info.norm_sub
+        names = [f"reconstr_{n}" for n in info.coef_names()]
+        return pd.DataFrame(values, columns=names)
+
+    def anomaly(self, frame: Frame, per_feature: bool = False) -> pd.DataFrame:
+        """Reconstruction error of an autoencoder in the expanded, transformed input space."""
+        self._require_autoencoder("anomaly")
+        rows, out = self._layer_outputs(frame)
+        info = self.datainfo
+        squared = (out - rows.dense(info.full_n, info.num_start)) ** 2
+        if per_feature:
+            return pd.DataFrame(squared, columns=[f"reconstr_{n}.SE" for n in info.coef_names()])
+        return pd.DataFrame({"Reconstruction.MSE": squared.mean(axis=1)})
+
+    def deepfeatures(self, frame: Frame, layer: int) -> pd.DataFrame:
+        """Activations of hidden layer ``layer`` (0-based) in test mode, named ``DF.L{layer+1}.C{j}``."""
+        if not isinstance(layer, (int, np.integer)) or not 0 <= layer < self.spec.n_hidden:
+            raise DataError(
+                f"layer must be a hidden layer index from 0 to {self.spec.n_hidden - 1}; got {layer!r}"
+            )
+        _, out = self._layer_outputs(frame, int(layer))
+        return pd.DataFrame(out, columns=[f"DF.L{layer + 1}.C{j + 1}" for j in range(out.shape[1])])
+
+    def _require_autoencoder(self, what: str) -> None:
+        if self.category != "AutoEncoder":
+            raise DataError(f"{what} needs an autoencoder model; this is a {self.category} model")

@@ -1,0 +1,185 @@
+"""The network: its spec (layer sizes, activations, dropout) and the forward pass used for scoring.
+
+Weights are stored as H2O stores them: layer ``l`` is a float32 row-major matrix of shape
+``(mult * units[l+1], units[l])`` where ``mult`` is 2 for a Maxout hidden layer (the two channels of
+unit ``r`` from input ``c`` sit at flat positions ``2*(r*cols + c) + k``) and 1 otherwise. Biases are
+float64, one per row. Scoring computes in float64, as H2O does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tabdl.encoding.datainfo import EncodedRows
+
+MAXOUT_CHANNELS = 2
+
+
+def _tanh(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return 1.0 - 2.0 / (1.0 + np.exp(2.0 * z))
+
+
+def _rectifier(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (z + np.abs(z))
+
+
+def _exp_rectifier(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.where(z >= 0, z, np.exp(np.minimum(z, 0)) - 1.0)
+
+
+def _identity(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+#: Activation name (H2O's, without the ``WithDropout`` suffix) -> function of the pre-activation.
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "Tanh": _tanh,
+    "Rectifier": _rectifier,
+    "ExpRectifier": _exp_rectifier,
+    "Maxout": _identity,  # the max over channels is taken before the activation
+    "Linear": _identity,
+    "Softmax": _softmax,
+}
+
+
+def base_activation(activation: str) -> str:
+    """Return the activation without its ``WithDropout`` suffix."""
+    return activation.removesuffix("WithDropout")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Layer sizes and activations of a network.
+
+    Parameters
+    ----------
+    units : tuple of int
+        ``(inputs, hidden..., outputs)``.
+    activation : str
+        Hidden activation in H2O's spelling, e.g. ``"RectifierWithDropout"``.
+    hidden_dropout_ratios : tuple of float
+        One per hidden layer; the test-time scale of a ``*WithDropout`` layer is ``1 - ratio``.
+    output : str
+        ``"Softmax"`` (classification), ``"Linear"`` (regression) or, for an autoencoder, the hidden
+        activation without dropout.
+    """
+
+    units: tuple[int, ...]
+    activation: str
+    hidden_dropout_ratios: tuple[float, ...]
+    output: str
+
+    @property
+    def n_hidden(self) -> int:
+        """Number of hidden layers."""
+        return len(self.units) - 2
+
+    @property
+    def is_maxout(self) -> bool:
+        """True when the hidden layers are Maxout."""
+        return base_activation(self.activation) == "Maxout"
+
+    def rows(self, layer: int) -> int:
+        """Rows of weight layer ``layer``'s matrix (``mult * units[layer+1]``)."""
+        mult = MAXOUT_CHANNELS if self.is_maxout and layer < self.n_hidden else 1
+        return mult * self.units[layer + 1]
+
+    def layer_activation(self, layer: int) -> str:
+        """Activation applied after weight layer ``layer``."""
+        return base_activation(self.activation) if layer < self.n_hidden else self.output
+
+    def test_scale(self, layer: int) -> float:
+        """Test-time multiplier of weight layer ``layer``'s activations (H2O's dropout scaling)."""
+        if layer < self.n_hidden and self.activation.endswith("WithDropout"):
+            return 1.0 - self.hidden_dropout_ratios[layer]
+        return 1.0
+
+    def check_shapes(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> str | None:
+        """Describe the first weight or bias whose shape does not fit the spec, or return None."""
+        if len(weights) != len(self.units) - 1 or len(biases) != len(self.units) - 1:
+            return f"expected {len(self.units) - 1} weight layers, got {len(weights)} weights and {len(biases)} biases"
+        for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            shape = (self.rows(layer), self.units[layer])
+            if w.shape != shape:
+                return f"weight layer {layer} has shape {w.shape}, expected {shape}"
+            if b.shape != (shape[0],):
+                return f"bias layer {layer} has {b.shape[0]} values, expected {shape[0]}"
+        return None
+
+
+def _first_layer(w: np.ndarray, b: np.ndarray, rows: EncodedRows, num_start: int) -> np.ndarray:
+    """Pre-activation of the first layer: numeric product plus the sum of active categorical rows."""
+    z = rows.numeric @ w[:, num_start:].T + b
+    if rows.cat_slots.shape[1]:
+        # One extra zero row, so that slot -1 (no active level) adds nothing.
+        table = np.vstack([w[:, :num_start].T, np.zeros((1, w.shape[0]))])
+        z += table[rows.cat_slots].sum(axis=1)
+    return z
+
+
+def _pre_activation(
+    spec: NetworkSpec, layer: int, w: np.ndarray, b: np.ndarray, inputs: np.ndarray | EncodedRows, num_start: int
+) -> np.ndarray:
+    w = w.astype(np.float64)
+    channels = MAXOUT_CHANNELS if spec.rows(layer) != spec.units[layer + 1] else 1
+    units, cols = spec.units[layer + 1], spec.units[layer]
+    w_by_channel = w.reshape(units, cols, channels)
+    b_by_channel = b.reshape(units, channels)
+    z = None
+    for k in range(channels):
+        wk, bk = w_by_channel[:, :, k], b_by_channel[:, k]
+        zk = _first_layer(wk, bk, inputs, num_start) if layer == 0 else inputs @ wk.T + bk
+        z = zk if z is None else np.maximum(z, zk)
+    return z
+
+
+def forward(
+    spec: NetworkSpec,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    rows: EncodedRows,
+    num_start: int,
+    last_layer: int | None = None,
+) -> list[np.ndarray]:
+    """Run the network in test mode and return the activations of every layer after the input.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        The network.
+    weights, biases : sequence of ndarray
+        Per weight layer, in H2O's layout.
+    rows : EncodedRows
+        Encoded inputs.
+    num_start : int
+        First numeric slot of the expanded input (the categorical slots come before it).
+    last_layer : int, optional
+        Stop after this weight layer (0-based); default: the output layer.
+
+    Returns
+    -------
+    list of ndarray
+        ``activations[l]`` is the output of weight layer ``l``, with H2O's test-time dropout scaling.
+    """
+    stop = len(weights) - 1 if last_layer is None else last_layer
+    activations: list[np.ndarray] = []
+    inputs: np.ndarray | EncodedRows = rows
+    for layer in range(stop + 1):
+        z = _pre_activation(spec, layer, weights[layer], biases[layer], inputs, num_start)
+        a = ACTIVATIONS[spec.layer_activation(layer)](z)
+        scale = spec.test_scale(layer)
+        if scale != 1.0:
+            a = a * scale
+        activations.append(a)
+        inputs = a
+    return activations
