@@ -7,9 +7,9 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import A_RUNS, H2O
 
 import tabdl
+from conftest import A_RUNS, H2O
 from tabdl.errors import MojoError
 
 TOLERANCE = 1e-9
@@ -126,8 +126,14 @@ def _rewrite(tmp_path, edit) -> str:
 
 
 def test_a_mojo_of_another_algorithm(tmp_path):
-    path = _rewrite(tmp_path, lambda s: s.replace("algorithm = Deep Learning", "algorithm = Gradient Boosting Machine"))
-    with pytest.raises(MojoError, match="'Gradient Boosting Machine' model; tabdl imports H2O Deep Learning MOJOs only"):
+    path = _rewrite(
+        tmp_path,
+        lambda s: s.replace("algorithm = Deep Learning", "algorithm = Gradient Boosting Machine"),
+    )
+    with pytest.raises(
+        MojoError,
+        match="'Gradient Boosting Machine' model; tabdl imports H2O Deep Learning MOJOs only",
+    ):
         tabdl.import_mojo(path)
 
 
@@ -152,6 +158,8 @@ def test_a_mojo_from_a_newer_format(tmp_path):
 
 
 def test_a_mojo_missing_a_required_key(tmp_path):
-    path = _rewrite(tmp_path, lambda s: "\n".join(l for l in s.split("\n") if not l.startswith("activation")))
+    path = _rewrite(
+        tmp_path, lambda s: "\n".join(ln for ln in s.split("\n") if not ln.startswith("activation"))
+    )
     with pytest.raises(MojoError, match="no 'activation' key"):
         tabdl.import_mojo(path)

@@ -29,13 +29,18 @@ def _demo(_: argparse.Namespace) -> int:
         predictions = model.predict(test)
         h2o = pd.read_csv(datasets.path(oracle))
         numeric = [c for c in h2o.columns if not pd.api.types.is_string_dtype(h2o[c])]
-        diff = float(np.max(np.abs(predictions[numeric].to_numpy(float) - h2o[numeric].to_numpy(float))))
+        diff = float(
+            np.max(np.abs(predictions[numeric].to_numpy(float) - h2o[numeric].to_numpy(float)))
+        )
         print(model)
         print(f"\nPredictions on {len(predictions)} test rows (first 5):")
         print(predictions.head().to_string())
         labels = ""
         if name != "regression":
-            same = (predictions["predict"].astype(str).to_numpy() == h2o["predict"].astype(str).to_numpy()).mean()
+            same = (
+                predictions["predict"].astype(str).to_numpy()
+                == h2o["predict"].astype(str).to_numpy()
+            ).mean()
             labels = f", labels agree on {same:.0%} of rows"
         print(f"max |tabdl - H2O-3| = {diff:.3g}{labels}\n")
     return 0

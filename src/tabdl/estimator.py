@@ -14,22 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tabdl.encoding import DataInfo, category_of, fit_datainfo, select_columns
 from tabdl.errors import DataError, NotYetAvailableError
 from tabdl.frame import as_frame, like_input
 from tabdl.model import FittedNetwork
-from tabdl.nn import NetworkSpec, base_activation
-from tabdl.params import (
-    DEFAULTS,
-    PARAMETERS,
-    PARAMETERS_BY_NAME,
-    Problem,
-    check_available,
-    check_names,
-    check_problem_rules,
-    resolve,
-    validate_parameters,
-)
+from tabdl.params import DEFAULTS, PARAMETERS, PARAMETERS_BY_NAME, check_available, check_names
+from tabdl.training import prepare
 
 _model_counter = itertools.count(1)
 
@@ -43,18 +32,6 @@ _TRAIN_PARAMETERS = (
     "model_id",
     "verbose",
 )
-
-
-def network_spec(info: DataInfo, resolved: dict[str, Any], category: str) -> NetworkSpec:
-    """Build the network a model with these parameters needs for this encoder (H2O's ``units``)."""
-    if category == "AutoEncoder":
-        outputs, output = info.full_n, base_activation(resolved["activation"])
-    elif category == "Regression":
-        outputs, output = 1, "Linear"
-    else:
-        outputs, output = len(info.response_domain), "Softmax"
-    units = (info.full_n, *resolved["hidden"], outputs)
-    return NetworkSpec(units, resolved["activation"], tuple(resolved["hidden_dropout_ratios"]), output)
 
 
 class DeepLearningEstimator:
@@ -71,6 +48,7 @@ class DeepLearningEstimator:
     >>> model = tabdl.import_mojo(tabdl.datasets.path("regression_mojo.zip"))
     >>> model.predict(tabdl.datasets.path("mojo_test.csv")).shape
     (120, 1)
+
     """
 
     algo = "deeplearning"
@@ -151,6 +129,7 @@ class DeepLearningEstimator:
         -------
         DeepLearningEstimator
             ``self``, trained.
+
         """
         unknown = [k for k in more if k not in _TRAIN_PARAMETERS]
         if unknown:
@@ -160,24 +139,15 @@ class DeepLearningEstimator:
                 f"categorical_columns and {', '.join(_TRAIN_PARAMETERS)}"
             )
         params = {**self._input_params, **{k: v for k, v in more.items() if v is not None}}
-        training_frame = self._input_params.get("training_frame") if training_frame is None else training_frame
+        if training_frame is None:
+            training_frame = self._input_params.get("training_frame")
+        if validation_frame is None:
+            validation_frame = self._input_params.get("validation_frame")
         params.pop("training_frame", None)
         params.pop("validation_frame", None)
-        checked = validate_parameters(params)
-        if training_frame is None:
-            raise DataError("training_frame is required: give the data to train on")
-        frame = as_frame(training_frame, categorical_columns)
-        columns = select_columns(frame, x, y, checked)
-        category, classes = category_of(frame, columns, checked["autoencoder"])
-        problem = Problem(category, len(classes) if classes else 1)
-        check_problem_rules(checked, problem)
-        resolved = resolve(checked, problem)
-        if validation_frame is not None:
-            as_frame(validation_frame, categorical_columns)
-        check_available(checked)
-        info = fit_datainfo(frame, columns, resolved, classes)
-        network_spec(info, resolved, category)
-        object.__setattr__(self, "_actual_params", resolved)
+        setup = prepare(params, x, y, training_frame, validation_frame, categorical_columns)
+        object.__setattr__(self, "_actual_params", setup.params)
+        check_available(setup.checked)
         raise NotYetAvailableError(
             "training arrives with the online engine (issue 3); the parameters and data were checked "
             "and encoded. This release imports and scores H2O MOJOs: see tabdl.import_mojo"
@@ -186,7 +156,9 @@ class DeepLearningEstimator:
     # -- the fitted model ------------------------------------------------------------------------------
     def _require_fitted(self) -> FittedNetwork:
         if self._fitted is None:
-            raise DataError("this model has not been trained: call train() first, or use tabdl.import_mojo")
+            raise DataError(
+                "this model has not been trained: call train() first, or use tabdl.import_mojo"
+            )
         return self._fitted
 
     def predict(self, test_data: Any) -> Any:
@@ -227,7 +199,11 @@ class DeepLearningEstimator:
         """
         layer = self._layer_index(matrix_id)
         w = self._fitted.weights[layer]
-        names = self._fitted.datainfo.coef_names() if layer == 0 else [f"C{j + 1}" for j in range(w.shape[1])]
+        names = (
+            self._fitted.datainfo.coef_names()
+            if layer == 0
+            else [f"C{j + 1}" for j in range(w.shape[1])]
+        )
         return pd.DataFrame(w.astype(np.float64), columns=names)
 
     def biases(self, vector_id: int = 0) -> pd.DataFrame:
@@ -278,7 +254,9 @@ class DeepLearningEstimator:
         return "\n".join(lines)
 
     @classmethod
-    def _from_fitted(cls, fitted: FittedNetwork, model_id: str, params: dict[str, Any]) -> DeepLearningEstimator:
+    def _from_fitted(
+        cls, fitted: FittedNetwork, model_id: str, params: dict[str, Any]
+    ) -> DeepLearningEstimator:
         model = cls(**{k: v for k, v in params.items() if k in PARAMETERS_BY_NAME})
         object.__setattr__(model, "_fitted", fitted)
         object.__setattr__(model, "_model_id", model_id)

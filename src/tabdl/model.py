@@ -47,6 +47,7 @@ class FittedNetwork:
     apply_offset : bool
         Add the offset column to the output (tabdl models). H2O's MOJO runtime ignores offsets, so an
         imported MOJO scores without them.
+
     """
 
     datainfo: DataInfo
@@ -60,14 +61,18 @@ class FittedNetwork:
     model_class_distrib: np.ndarray | None = None
     apply_offset: bool = True
 
-    def _layer_outputs(self, frame: Frame, layer: int | None = None) -> tuple[EncodedRows, np.ndarray]:
+    def _layer_outputs(
+        self, frame: Frame, layer: int | None = None
+    ) -> tuple[EncodedRows, np.ndarray]:
         """Encode ``frame`` and return the activations of weight layer ``layer`` (default: output)."""
         rows = encode(self.datainfo, frame)
         stop = len(self.weights) - 1 if layer is None else layer
         out = np.empty((rows.nrows, self.spec.units[stop + 1]), dtype=np.float64)
         for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
             block = rows.rows(start, start + SCORING_CHUNK_ROWS)
-            acts = forward(self.spec, self.weights, self.biases, block, self.datainfo.num_start, stop)
+            acts = forward(
+                self.spec, self.weights, self.biases, block, self.datainfo.num_start, stop
+            )
             out[start : start + block.nrows] = acts[-1]
         return rows, out
 
@@ -84,9 +89,13 @@ class FittedNetwork:
         info = self.datainfo
         if self.apply_offset and info.offset is not None:
             if info.offset not in frame.kinds:
-                raise DataError(f"the frame lacks the offset column {info.offset!r} the model needs")
+                raise DataError(
+                    f"the frame lacks the offset column {info.offset!r} the model needs"
+                )
             offset = numeric_values(frame, info.offset)
-            f = f + np.where(np.isnan(offset), 0.0, offset - (info.resp_sub or 0.0)) * (info.resp_mul or 1.0)
+            f = f + np.where(np.isnan(offset), 0.0, offset - (info.resp_sub or 0.0)) * (
+                info.resp_mul or 1.0
+            )
         if info.resp_mul is not None:
             f = f / info.resp_mul + info.resp_sub
         return link_inverse(self.distribution)(f)
@@ -94,7 +103,9 @@ class FittedNetwork:
     def _classification_output(self, probs: np.ndarray) -> pd.DataFrame:
         if self.prior_class_distrib is not None and self.model_class_distrib is not None:
             prior, model = self.prior_class_distrib, self.model_class_distrib
-            ratio = np.where((prior != 0) & (model != 0), prior / np.where(model == 0, 1, model), 1.0)
+            ratio = np.where(
+                (prior != 0) & (model != 0), prior / np.where(model == 0, 1, model), 1.0
+            )
             probs = probs * ratio
             total = probs.sum(axis=1, keepdims=True)
             probs = np.where(total > 0, probs / np.where(total > 0, total, 1), probs)
@@ -111,7 +122,9 @@ class FittedNetwork:
         info = self.datainfo
         values = out.copy()
         if info.norm_mul is not None:
-            values[:, info.num_start :] = values[:, info.num_start :] / info.norm_mul + info.norm_sub
+            values[:, info.num_start :] = (
+                values[:, info.num_start :] / info.norm_mul + info.norm_sub
+            )
         names = [f"reconstr_{n}" for n in info.coef_names()]
         return pd.DataFrame(values, columns=names)
 

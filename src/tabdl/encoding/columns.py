@@ -57,6 +57,7 @@ def select_columns(frame: Frame, x: Any, y: Any, p: Mapping[str, Any]) -> Column
     -------
     Columns
         The resolved column names.
+
     """
     if frame.nrows == 0 or not frame.names:
         raise DataError(
@@ -90,15 +91,20 @@ def select_columns(frame: Frame, x: Any, y: Any, p: Mapping[str, Any]) -> Column
         refs = [x] if isinstance(x, (str, int)) else list(x) if isinstance(x, Sequence) else None
         if refs is None:
             raise DataError(f"x must be a list of column names or indices; got {x!r}")
-        predictors = []
+        chosen = set()
         for ref in refs:
             name = _resolve(frame, ref, "x")
             if name == response:
                 raise DataError(f"the response {name!r} is also listed in x; remove it from x")
-            if name not in excluded and name not in ignored and name not in predictors:
-                predictors.append(name)
+            chosen.add(name)
+        # As in H2O, x only selects: the predictors keep the frame's column order.
+        predictors = [
+            n for n in frame.names if n in chosen and n not in excluded and n not in ignored
+        ]
     if not predictors:
-        raise DataError("no predictor columns are left after removing the response, ignored and special columns")
+        raise DataError(
+            "no predictor columns are left after removing the response, ignored and special columns"
+        )
     return Columns(tuple(predictors), response, **special)
 
 

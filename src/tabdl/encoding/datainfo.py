@@ -18,12 +18,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tabdl.encoding.columns import Columns
 from tabdl.errors import DataError
 from tabdl.frame import CATEGORICAL, Frame, level_strings, numeric_values, sorted_levels
 
 IDENTITY_LINK_DISTRIBUTIONS = ("gaussian", "laplace", "quantile", "huber")
+
 
 @dataclass(frozen=True)
 class DataInfo:
@@ -105,22 +107,30 @@ def _is_constant(frame: Frame, name: str) -> bool:
 
 
 def _weighted_mean_sd(values: np.ndarray, weights: np.ndarray | None) -> tuple[float, float]:
+    """Mean and sample standard deviation over the non-missing values, as H2O's rollups give them.
+
+    With observation weights: the weighted mean, and the weighted variance scaled by ``n/(n-1)``
+    where ``n`` counts the non-missing values (checked against H2O 3.46.0.11, tests/data/h2o_datainfo).
+    """
     ok = ~np.isnan(values)
     if weights is not None:
         ok &= ~np.isnan(weights)
     v = values[ok]
     if v.size == 0:
         return 0.0, 0.0
+    if v.size == 1:
+        return float(v[0]), 0.0
     if weights is None:
-        return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+        return float(v.mean()), float(v.std(ddof=1))
     w = weights[ok]
-    total = w.sum()
-    mean = float((w * v).sum() / total)
-    var = float((w * (v - mean) ** 2).sum() / (total - 1)) if total > 1 else 0.0
+    mean = float((w * v).sum() / w.sum())
+    var = float((w * (v - mean) ** 2).sum() / w.sum()) * v.size / (v.size - 1)
     return mean, float(np.sqrt(var))
 
 
-def fit_datainfo(frame: Frame, columns: Columns, p: Mapping[str, Any], response_domain: list[str] | None) -> DataInfo:
+def fit_datainfo(
+    frame: Frame, columns: Columns, p: Mapping[str, Any], response_domain: list[str] | None
+) -> DataInfo:
     """Build the DataInfo of a training frame (H2O's ``DeepLearning.makeDataInfo``).
 
     Parameters
@@ -139,6 +149,7 @@ def fit_datainfo(frame: Frame, columns: Columns, p: Mapping[str, Any], response_
     -------
     DataInfo
         The encoder, fit on ``frame``.
+
     """
     predictors = [
         n for n in columns.predictors if not (p["ignore_const_cols"] and _is_constant(frame, n))
@@ -250,6 +261,12 @@ def check_scoring_columns(info: DataInfo, frame: Frame) -> None:
         )
 
 
+def _spell_booleans_like(strings: np.ndarray, domain: tuple[str, ...]) -> np.ndarray:
+    """Spell boolean levels as the domain does (``True``, ``TRUE``, ...), so they are not unseen."""
+    spelling = {level.lower(): level for level in domain if level.lower() in ("true", "false")}
+    return np.array([spelling.get(v, v) if v is not None else None for v in strings], dtype=object)
+
+
 def encode(info: DataInfo, frame: Frame) -> EncodedRows:
     """Encode the predictors of ``frame`` as network inputs.
 
@@ -265,6 +282,8 @@ def encode(info: DataInfo, frame: Frame) -> EncodedRows:
     shift = 0 if info.use_all_factor_levels else 1
     for i, (name, domain) in enumerate(zip(info.cat_names, info.domains, strict=True)):
         strings = level_strings(frame, name)
+        if pa.types.is_boolean(frame.table.schema.field(name).type):
+            strings = _spell_booleans_like(strings, domain)
         codes = pd.Index(domain, dtype=object).get_indexer(strings).astype(np.int64)
         missing |= pd.isna(strings)
         slot = codes - shift + offsets[i]

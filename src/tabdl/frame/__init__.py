@@ -62,19 +62,31 @@ def _read_path(path: str) -> pa.Table:
         return pacsv.read_csv(
             path,
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+            # As H2O: true/false in a file are categorical levels spelled as written, not booleans.
+            convert_options=pacsv.ConvertOptions(
+                strings_can_be_null=True, true_values=[], false_values=[]
+            ),
         )
     raise DataError(f"cannot tell the format of {path!r}: use a .csv, .tsv or .parquet file")
 
 
 def _from_numpy(array: np.ndarray) -> pa.Table:
     if array.dtype.names:
-        return pa.table({name: array[name] for name in array.dtype.names})
+        # from_pandas: NaN in an object column (pandas' missing value) is missing, not a float
+        return pa.table(
+            {name: pa.array(array[name], from_pandas=True) for name in array.dtype.names}
+        )
     if array.ndim == 1:
         array = array.reshape(-1, 1)
     if array.ndim != 2:
         raise DataError(f"a numpy array must be 1-D or 2-D to be a frame; got shape {array.shape}")
     return pa.table({f"C{j + 1}": array[:, j] for j in range(array.shape[1])})
+
+
+def _check_unique(names: list[str]) -> None:
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(f"column names must be unique; repeated: {dup}")
 
 
 def _to_table(data: Any) -> tuple[pa.Table, str]:
@@ -86,6 +98,7 @@ def _to_table(data: Any) -> tuple[pa.Table, str]:
         return pa.Table.from_batches([data]), "arrow"
     if isinstance(data, pd.DataFrame):
         frame = data
+        _check_unique([str(c) for c in frame.columns])
         if not all(isinstance(c, str) for c in frame.columns):
             frame = frame.rename(columns=str)
         return pa.Table.from_pandas(frame, preserve_index=False), "pandas"
@@ -97,9 +110,10 @@ def _to_table(data: Any) -> tuple[pa.Table, str]:
         return _read_path(os.fspath(data)), "path"
     if isinstance(data, dict):
         try:
-            return pa.table(data), "dict"
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as err:
+            columns = pd.DataFrame(data)  # pandas reads NaN in a list of strings as missing
+        except (ValueError, TypeError) as err:
             raise DataError(f"cannot read this dict of columns as a frame: {err}") from None
+        return _to_table(columns)[0], "dict"
     raise DataError(
         f"cannot use a {type(data).__name__} as a frame: give a pandas or polars DataFrame, a pyarrow "
         "Table, a numpy array, a dict of columns, or a path to a CSV or Parquet file"
@@ -140,16 +154,17 @@ def as_frame(data: Any, categorical_columns: Any = None) -> Frame:
     -------
     Frame
         The Arrow table with column kinds.
+
     """
     table, source = _to_table(data)
     names = table.column_names
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise DataError(f"column names must be unique; repeated: {dup}")
+    _check_unique(names)
     kinds = {name: _kind_of(name, table.schema.field(name).type) for name in names}
     for name in categorical_columns or ():
         if name not in kinds:
-            raise DataError(f"categorical_columns names {name!r}, which is not a column of the frame")
+            raise DataError(
+                f"categorical_columns names {name!r}, which is not a column of the frame"
+            )
         kinds[name] = CATEGORICAL
     return Frame(table, kinds, source)
 
@@ -166,12 +181,15 @@ def numeric_values(frame: Frame, name: str) -> np.ndarray:
         column = column.cast(dtype.value_type)
         dtype = column.type
     if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
-        target = pa.timestamp("ms", tz=dtype.tz) if pa.types.is_timestamp(dtype) else pa.timestamp("ms")
+        target = (
+            pa.timestamp("ms", tz=dtype.tz) if pa.types.is_timestamp(dtype) else pa.timestamp("ms")
+        )
         column = column.cast(target).cast(pa.int64())
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_boolean(dtype):
         bad = next((v for v in column.to_pylist() if v is not None), None)
+        held = "true/false" if pa.types.is_boolean(dtype) else "text"
         raise DataError(
-            f"column {name!r} is numeric in the model but holds {dtype} values here "
+            f"column {name!r} is numeric in the model but holds {held} values here "
             f"(for example {bad!r}); convert it to numbers before scoring"
         )
     values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)

@@ -34,6 +34,7 @@ def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLea
     ------
     tabdl.errors.MojoError
         If the file is missing, not a zip, truncated, or not a Deep Learning MOJO.
+
     """
     fitted = read_mojo(path)
     spec, info = fitted.spec, fitted.datainfo

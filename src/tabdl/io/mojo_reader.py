@@ -35,7 +35,9 @@ class MojoIni:
     def text(self, key: str) -> str:
         """Return a required key's raw value."""
         if key not in self.info:
-            raise MojoError(f"the MOJO's model.ini has no {key!r} key; the file is incomplete or not a Deep Learning MOJO")
+            raise MojoError(
+                f"the MOJO's model.ini has no {key!r} key; the file is incomplete or not a Deep Learning MOJO"
+            )
         return self.info[key]
 
     def integer(self, key: str) -> int:
@@ -43,7 +45,9 @@ class MojoIni:
         try:
             return int(self.text(key))
         except ValueError:
-            raise MojoError(f"the MOJO key {key!r} should be an integer; got {self.text(key)!r}") from None
+            raise MojoError(
+                f"the MOJO key {key!r} should be an integer; got {self.text(key)!r}"
+            ) from None
 
     def flag(self, key: str) -> bool:
         """Return a required boolean key."""
@@ -60,7 +64,9 @@ class MojoIni:
         if value == "null":
             return None
         if not (value.startswith("[") and value.endswith("]")):
-            raise MojoError(f"the MOJO key {key!r} should be an array like [1.0, 2.0]; got {value[:40]!r}")
+            raise MojoError(
+                f"the MOJO key {key!r} should be an array like [1.0, 2.0]; got {value[:40]!r}"
+            )
         body = value[1:-1].strip()
         if not body:
             return np.zeros(0)
@@ -88,7 +94,9 @@ def _read_domain(archive: zipfile.ZipFile, name: str, size: int, escaped: bool) 
     try:
         text = archive.read(f"domains/{name}").decode("utf-8")
     except KeyError:
-        raise MojoError(f"the MOJO lists domain file domains/{name} but does not contain it") from None
+        raise MojoError(
+            f"the MOJO lists domain file domains/{name} but does not contain it"
+        ) from None
     levels = text.split("\n")
     if levels and levels[-1] == "":
         levels.pop()
@@ -143,7 +151,9 @@ def _check_algorithm(ini: MojoIni) -> None:
     except ValueError:
         raise MojoError(f"the MOJO's mojo_version {version!r} is not a number") from None
     if too_new:
-        raise MojoError(f"MOJO format {version} is newer than the {SUPPORTED_MOJO_VERSION:.2f} tabdl reads")
+        raise MojoError(
+            f"MOJO format {version} is newer than the {SUPPORTED_MOJO_VERSION:.2f} tabdl reads"
+        )
 
 
 def _datainfo(ini: MojoIni, category: str) -> DataInfo:
@@ -171,7 +181,9 @@ def _datainfo(ini: MojoIni, category: str) -> DataInfo:
         domains=tuple(tuple(ini.domains[i]) for i in range(n_cats)),
         num_names=tuple(ini.columns[n_cats:n_features]),
         use_all_factor_levels=ini.flag("use_all_factor_levels"),
-        transform="NONE" if norm_mul is None else ("NORMALIZE" if category == "AutoEncoder" else "STANDARDIZE"),
+        transform="NONE"
+        if norm_mul is None
+        else ("NORMALIZE" if category == "AutoEncoder" else "STANDARDIZE"),
         norm_mul=norm_mul,
         norm_sub=norm_sub,
         num_na_fill=np.zeros(n_nums),  # genmodel: a missing numeric is 0 after the transform
@@ -191,7 +203,11 @@ def _network(ini: MojoIni, category: str) -> tuple[NetworkSpec, list[np.ndarray]
         raise MojoError(f"the MOJO's activation {activation!r} is not one tabdl knows")
     n_layers = len(units) - 1
     ratios = ini.array("hidden_dropout_ratios", False)
-    hidden_ratios = tuple(float(r) for r in ratios[: n_layers - 1]) if ratios is not None else (0.0,) * (n_layers - 1)
+    hidden_ratios = (
+        tuple(float(r) for r in ratios[: n_layers - 1])
+        if ratios is not None
+        else (0.0,) * (n_layers - 1)
+    )
     output = {"Binomial": "Softmax", "Multinomial": "Softmax", "Regression": "Linear"}.get(
         category, base_activation(activation)
     )
@@ -230,6 +246,7 @@ def read_mojo(path: str | os.PathLike) -> FittedNetwork:
     ------
     MojoError
         When the file is missing, not a zip, truncated, not a Deep Learning MOJO, or inconsistent.
+
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -238,7 +255,9 @@ def read_mojo(path: str | os.PathLike) -> FittedNetwork:
         with zipfile.ZipFile(path) as archive:
             ini = parse_model_ini(archive)
     except zipfile.BadZipFile as err:
-        raise MojoError(f"{path!r} is not a readable MOJO zip ({err}); is the file complete?") from None
+        raise MojoError(
+            f"{path!r} is not a readable MOJO zip ({err}); is the file complete?"
+        ) from None
     except (OSError, EOFError, zipfile.LargeZipFile) as err:
         raise MojoError(f"cannot read the MOJO {path!r}: {err}") from None
     _check_algorithm(ini)

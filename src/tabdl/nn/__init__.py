@@ -72,6 +72,7 @@ class NetworkSpec:
     output : str
         ``"Softmax"`` (classification), ``"Linear"`` (regression) or, for an autoencoder, the hidden
         activation without dropout.
+
     """
 
     units: tuple[int, ...]
@@ -104,7 +105,9 @@ class NetworkSpec:
             return 1.0 - self.hidden_dropout_ratios[layer]
         return 1.0
 
-    def check_shapes(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> str | None:
+    def check_shapes(
+        self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]
+    ) -> str | None:
         """Describe the first weight or bias whose shape does not fit the spec, or return None."""
         if len(weights) != len(self.units) - 1 or len(biases) != len(self.units) - 1:
             return f"expected {len(self.units) - 1} weight layers, got {len(weights)} weights and {len(biases)} biases"
@@ -128,7 +131,12 @@ def _first_layer(w: np.ndarray, b: np.ndarray, rows: EncodedRows, num_start: int
 
 
 def _pre_activation(
-    spec: NetworkSpec, layer: int, w: np.ndarray, b: np.ndarray, inputs: np.ndarray | EncodedRows, num_start: int
+    spec: NetworkSpec,
+    layer: int,
+    w: np.ndarray,
+    b: np.ndarray,
+    inputs: np.ndarray | EncodedRows,
+    num_start: int,
 ) -> np.ndarray:
     w = w.astype(np.float64)
     channels = MAXOUT_CHANNELS if spec.rows(layer) != spec.units[layer + 1] else 1
@@ -170,6 +178,7 @@ def forward(
     -------
     list of ndarray
         ``activations[l]`` is the output of weight layer ``l``, with H2O's test-time dropout scaling.
+
     """
     stop = len(weights) - 1 if last_layer is None else last_layer
     activations: list[np.ndarray] = []

@@ -58,6 +58,7 @@ def validate_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
         For an unknown name or a value of the wrong type.
     ParameterError
         For a value out of range or a broken cross-parameter rule.
+
     """
     check_names(values)
     checked = dict(DEFAULTS)
@@ -97,4 +98,3 @@ def check_available(checked: Mapping[str, Any]) -> None:
             f"not yet available in this release of tabdl: {listing}. Leave these at their defaults, "
             "or see docs/parameters.md for each parameter's status"
         )
-

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from tabdl.errors import ParameterError, ParameterTypeError
 
 
@@ -131,7 +133,7 @@ class NumberList(Constraint):
     min_length: int = 0
 
     def check(self, name: str, value: Any) -> tuple:
-        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | _array_types()):
+        if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
             raise ParameterTypeError(f"{name} must be a list of numbers; got {value!r}")
         items = tuple(self.item.check(f"{name}[{i}]", v) for i, v in enumerate(value))
         if len(items) < self.min_length:
@@ -142,12 +144,6 @@ class NumberList(Constraint):
         return f"a list of {self.item.describe().replace('a number', 'numbers')}".replace(
             "an integer", "integers"
         )
-
-
-def _array_types() -> tuple[type, ...]:
-    import numpy as np
-
-    return (np.ndarray,)
 
 
 @dataclass(frozen=True)
@@ -170,7 +166,9 @@ class ColumnRef(Constraint):
     def check(self, name: str, value: Any) -> str | int:
         if isinstance(value, str) or (isinstance(value, numbers.Integral) and value >= 0):
             return value if isinstance(value, str) else int(value)
-        raise ParameterTypeError(f"{name} must be a column name or a 0-based column index; got {value!r}")
+        raise ParameterTypeError(
+            f"{name} must be a column name or a 0-based column index; got {value!r}"
+        )
 
     def describe(self) -> str:
         return "a column name or 0-based index"
@@ -184,7 +182,9 @@ class ColumnList(Constraint):
         if isinstance(value, (str, numbers.Integral)):
             value = [value]
         if not isinstance(value, Sequence):
-            raise ParameterTypeError(f"{name} must be a list of column names or indices; got {value!r}")
+            raise ParameterTypeError(
+                f"{name} must be a list of column names or indices; got {value!r}"
+            )
         return tuple(ColumnRef().check(f"{name}[{i}]", v) for i, v in enumerate(value))
 
     def describe(self) -> str:

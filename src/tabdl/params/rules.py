@@ -170,7 +170,9 @@ def _nfolds_value(p: Mapping[str, Any]) -> str | None:
 
 def _nfolds_or_fold_column(p: Mapping[str, Any]) -> str | None:
     if p["nfolds"] > 0 and p["fold_column"] is not None:
-        return "nfolds and fold_column cannot both be given; the fold column already defines the folds"
+        return (
+            "nfolds and fold_column cannot both be given; the fold column already defines the folds"
+        )
     return None
 
 
@@ -267,8 +269,11 @@ _NO_EFFECT: tuple[tuple[str, Callable[[Mapping[str, Any]], bool], str], ...] = (
         (name, lambda p: not p["adaptive_rate"], "adaptive_rate=False")
         for name in ("rho", "epsilon")
     ),
-    ("initial_weight_scale", lambda p: p["initial_weight_distribution"] == "UniformAdaptive",
-     "initial_weight_distribution='UniformAdaptive'"),
+    (
+        "initial_weight_scale",
+        lambda p: p["initial_weight_distribution"] == "UniformAdaptive",
+        "initial_weight_distribution='UniformAdaptive'",
+    ),
     ("sparsity_beta", lambda p: not p["autoencoder"], "autoencoder=False"),
     ("max_after_balance_size", lambda p: not p["balance_classes"], "balance_classes=False"),
     *(
@@ -314,7 +319,9 @@ def _loss_fits_problem(p: Mapping[str, Any], problem: Problem) -> str | None:
     loss, dist = p["loss"], p["distribution"]
     if problem.is_classifier:
         if loss not in ("Automatic", "CrossEntropy", "Quadratic"):
-            return f"loss={loss!r} is not for classification; use Automatic, CrossEntropy or Quadratic"
+            return (
+                f"loss={loss!r} is not for classification; use Automatic, CrossEntropy or Quadratic"
+            )
         return None
     if loss == "CrossEntropy":
         return "loss='CrossEntropy' is for classification only; use Automatic or Quadratic"
@@ -400,8 +407,10 @@ def resolve(p: Mapping[str, Any], problem: Problem) -> dict[str, Any]:
         r["use_all_factor_levels"] = True
     if r["stopping_metric"] == "AUTO":
         r["stopping_metric"] = (
-            "logloss" if problem.is_classifier
-            else "MSE" if problem.category == "AutoEncoder"
+            "logloss"
+            if problem.is_classifier
+            else "MSE"
+            if problem.category == "AutoEncoder"
             else "deviance"
         )
     if r["categorical_encoding"] == "AUTO":

@@ -1,0 +1,92 @@
+"""Training: from parameters and frames to a trained network.
+
+:func:`prepare` does what happens when training starts, in H2O's order: check the parameters, read the
+frame, resolve the columns and the problem type, check the rules that need the problem, resolve AUTO
+values, and fit the encoder and network spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tabdl.encoding import Columns, DataInfo, category_of, fit_datainfo, select_columns
+from tabdl.errors import DataError
+from tabdl.frame import Frame, as_frame
+from tabdl.nn import NetworkSpec, base_activation
+from tabdl.params import Problem, check_problem_rules, resolve, validate_parameters
+
+__all__ = ["Setup", "network_spec", "prepare"]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything training needs before the first update."""
+
+    frame: Frame
+    columns: Columns
+    problem: Problem
+    checked: dict[str, Any]  # validated, as the user gave them
+    params: dict[str, Any]  # resolved, as the model uses them
+    datainfo: DataInfo
+    spec: NetworkSpec
+    validation: Frame | None = None
+
+
+def network_spec(info: DataInfo, resolved: Mapping[str, Any], category: str) -> NetworkSpec:
+    """Build the network a model with these parameters needs for this encoder (H2O's ``units``)."""
+    if category == "AutoEncoder":
+        outputs, output = info.full_n, base_activation(resolved["activation"])
+    elif category == "Regression":
+        outputs, output = 1, "Linear"
+    else:
+        outputs, output = len(info.response_domain), "Softmax"
+    units = (info.full_n, *resolved["hidden"], outputs)
+    return NetworkSpec(
+        units, resolved["activation"], tuple(resolved["hidden_dropout_ratios"]), output
+    )
+
+
+def prepare(
+    params: Mapping[str, Any],
+    x: Any,
+    y: Any,
+    training_frame: Any,
+    validation_frame: Any = None,
+    categorical_columns: Any = None,
+) -> Setup:
+    """Check everything and fit the encoder, as H2O does when a model build starts.
+
+    Parameters
+    ----------
+    params : mapping
+        Parameters by H2O Python name, as the user gave them.
+    x, y : column references
+        Predictors and response (see :func:`tabdl.encoding.select_columns`).
+    training_frame, validation_frame : frames
+        Any supported input (see :mod:`tabdl.frame`).
+    categorical_columns : list of str, optional
+        Numeric columns to treat as categorical.
+
+    Returns
+    -------
+    Setup
+        The checked frame, columns, problem, resolved parameters, encoder and network spec.
+
+    """
+    checked = validate_parameters(params)
+    if training_frame is None:
+        raise DataError("training_frame is required: give the data to train on")
+    frame = as_frame(training_frame, categorical_columns)
+    columns = select_columns(frame, x, y, checked)
+    category, classes = category_of(frame, columns, checked["autoencoder"])
+    problem = Problem(category, len(classes) if classes else 1)
+    check_problem_rules(checked, problem)
+    resolved = resolve(checked, problem)
+    validation = (
+        None if validation_frame is None else as_frame(validation_frame, categorical_columns)
+    )
+    info = fit_datainfo(frame, columns, resolved, classes)
+    spec = network_spec(info, resolved, category)
+    return Setup(frame, columns, problem, checked, resolved, info, spec, validation)

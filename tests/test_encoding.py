@@ -1,0 +1,147 @@
+"""Encoding (H2O's DataInfo): the encoder tabdl fits equals the one inside H2O's MOJOs."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import A_RUNS, H2O
+from tabdl.encoding import encode, exchange_sort_by_cardinality
+from tabdl.errors import NotYetAvailableError
+from tabdl.frame import as_frame
+from tabdl.io import read_mojo
+from tabdl.training import prepare
+
+X = ["x1", "x2", "x3", "c1", "c2", "c3"]
+
+
+def _a_run_specs() -> dict[str, dict]:
+    """The exact H2O parameters of the A-runs, read from the script that made them."""
+    tree = ast.parse((H2O / "trainA.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "specs":
+            source = ast.unparse(node.value)
+            return eval(source, {"dict": dict})  # a literal dict of dict(...) calls
+    raise AssertionError("specs not found in trainA.py")
+
+
+SPECS = _a_run_specs()
+ENCODING_PARAMS = (
+    "activation",
+    "hidden",
+    "distribution",
+    "standardize",
+    "use_all_factor_levels",
+    "autoencoder",
+    "hidden_dropout_ratios",
+    "seed",
+)
+
+
+def _fit(run: str):
+    spec = SPECS[run]
+    params = {k: v for k, v in spec["kw"].items() if k in ENCODING_PARAMS and k != "seed"}
+    return prepare(params, X, spec["y"], H2O / "train.csv")
+
+
+@pytest.mark.parametrize("run", A_RUNS)
+def test_fitted_encoder_equals_the_mojo_encoder(run):
+    ours = _fit(run).datainfo
+    theirs = read_mojo(H2O / run / "model.zip").datainfo
+    assert ours.cat_names == theirs.cat_names
+    assert ours.domains == theirs.domains
+    assert ours.num_names == theirs.num_names
+    assert ours.use_all_factor_levels == theirs.use_all_factor_levels
+    assert ours.cat_offsets.tolist() == theirs.cat_offsets.tolist()
+    assert ours.coef_names() == theirs.coef_names()
+    assert ours.response == theirs.response
+    assert ours.response_domain == theirs.response_domain
+    if theirs.norm_mul is None:
+        assert ours.norm_mul is None
+    else:
+        np.testing.assert_allclose(ours.norm_mul, theirs.norm_mul, rtol=1e-13)
+        np.testing.assert_allclose(ours.norm_sub, theirs.norm_sub, rtol=1e-13)
+    for mine, h2o in ((ours.resp_mul, theirs.resp_mul), (ours.resp_sub, theirs.resp_sub)):
+        assert (mine is None) == (h2o is None)
+        if h2o is not None:
+            assert mine == pytest.approx(h2o, rel=1e-13)
+
+
+def test_network_spec_equals_the_mojo_network():
+    for run in A_RUNS:
+        ours = _fit(run).spec
+        theirs = read_mojo(H2O / run / "model.zip").spec
+        assert ours == theirs, run
+
+
+def test_cat_modes_match_h2o_na_fill():
+    import zipfile
+
+    with zipfile.ZipFile(H2O / "A2_bin" / "model.zip") as z:
+        line = next(
+            ln for ln in z.read("model.ini").decode().splitlines() if ln.startswith("cat_modes")
+        )
+    assert _fit("A2_bin").datainfo.cat_modes == ast.literal_eval(line.split(" = ")[1])
+
+
+def test_exchange_sort_is_h2os_unstable_sort():
+    assert exchange_sort_by_cardinality(["a2", "b2", "c3"], [2, 2, 3]) == ["c3", "b2", "a2"]
+    assert exchange_sort_by_cardinality(["c1", "c2", "c3"], [4, 2, 3]) == ["c1", "c3", "c2"]
+
+
+def test_encoding_rows_uses_slots_not_a_dense_one_hot():
+    info = read_mojo(H2O / "A2_bin" / "model.zip").datainfo  # use_all_factor_levels=False
+    frame = as_frame(
+        pd.DataFrame(
+            {
+                "c1": ["a", "b", None, "zz"],
+                "c3": ["u", "w", "v", None],
+                "c2": ["q", "p", "p", "q"],
+                "x1": [0.0, np.nan, 1.0, 2.0],
+                "x2": [1.0] * 4,
+                "x3": [2.0] * 4,
+            }
+        )
+    )
+    rows = encode(info, frame)
+    offsets = info.cat_offsets  # [0, 4, 7, 9]
+    # c1: level 0 'a' -> no slot; 'b' -> slot 0; NA and unseen 'zz' -> the NA bucket (slot 3)
+    assert rows.cat_slots[:, 0].tolist() == [-1, 0, 3, 3]
+    assert rows.cat_slots[:, 1].tolist() == [-1, offsets[1] + 1, offsets[1], offsets[2] - 1]
+    # MOJO rule: a missing numeric is 0 after the transform
+    assert rows.numeric[1, 0] == 0.0
+    assert rows.numeric[0, 0] == pytest.approx((0.0 - info.norm_sub[0]) * info.norm_mul[0])
+    dense = rows.dense(info.full_n, info.num_start)
+    # 3 categoricals x 4 rows, less the 4 cells at level 0 ('a', 'u', 'p', 'p'), which have no slot
+    assert dense.shape == (4, info.full_n) and dense[:, : info.num_start].sum() == 3 * 4 - 4
+
+
+def test_tabdl_encoder_imputes_the_mean_for_missing_numerics():
+    info = prepare({"standardize": False}, ["x1"], "y", H2O / "train.csv").datainfo
+    frame = as_frame(pd.DataFrame({"x1": [np.nan, 1.5]}))
+    rows = encode(info, frame)
+    mean = pd.read_csv(H2O / "train.csv")["x1"].mean()
+    assert rows.numeric[:, 0].tolist() == pytest.approx([mean, 1.5])
+
+
+def test_response_is_standardised_only_for_identity_links():
+    gaussian = prepare({}, X, "y", H2O / "train.csv").datainfo
+    poisson = prepare({"distribution": "poisson"}, X, "cnt", H2O / "train.csv").datainfo
+    unstandardised = prepare({"standardize": False}, X, "y", H2O / "train.csv").datainfo
+    y = pd.read_csv(H2O / "train.csv")["y"]
+    assert gaussian.resp_sub == pytest.approx(y.mean()) and gaussian.resp_mul == pytest.approx(
+        1 / y.std()
+    )
+    assert poisson.resp_mul is None and unstandardised.resp_mul is None
+
+
+def test_training_stops_with_a_clear_not_yet_available_error():
+    import tabdl
+
+    model = tabdl.DeepLearningEstimator(hidden=[3], epochs=1)
+    with pytest.raises(NotYetAvailableError, match="online engine"):
+        model.train(x=X, y="y", training_frame=H2O / "train.csv")
+    assert model.actual_params["distribution"] == "gaussian"
