@@ -1,0 +1,342 @@
+"""Scoring benchmark: tabdl vs H2O on an H2O Deep Learning model.
+
+Builds a synthetic binary-classification frame (deterministic, numpy seed), trains one
+``H2ODeepLearningEstimator(hidden=[200, 200], epochs=0.1, seed=1, activation="Rectifier")`` per
+variant on a local H2O (port 54500, bound to localhost), downloads its MOJO, and times scoring of the
+frame by:
+
+* ``h2o-predict``: H2O in-cluster ``model.predict(h2o_frame)`` (frame already uploaded);
+* ``h2o-as_data_frame``: downloading those predictions with ``.as_data_frame()``;
+* ``mojo_predict_pandas``: H2O's MOJO runtime through ``h2o.mojo_predict_pandas`` (writes a CSV, starts
+  a JVM running ``hex.genmodel.tools.PredictCsv``, reads the predictions CSV back);
+* ``PredictCsv (java only)``: just that JVM subprocess, on a CSV written beforehand;
+* ``tabdl (pandas)`` / ``tabdl (pyarrow)``: ``tabdl.import_mojo(mojo).predict(frame)``.
+
+Each timing is the median of 3 runs after 1 warm-up. The maximum absolute difference of every method's
+class probabilities from H2O's in-cluster probabilities is printed, so the methods are known to do the
+same work. Finally, tabdl's time is split into its stages (frame conversion, encoding, forward pass,
+output frame).
+
+Usage::
+
+    python benchmarks/bench_scoring.py            # 100,000 rows (takes a few minutes)
+    python benchmarks/bench_scoring.py --rows 5000  # quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+SEED = 20240601
+H2O_PORT = 54500
+CAT_LEVELS = (10, 10, 50, 100, 1000)
+MISSING_RATE = 0.01
+RESPONSE_LEVELS = ("no", "yes")
+
+
+# -- data -----------------------------------------------------------------------------------------------
+def make_frame(n_rows: int, n_numeric: int, cat_levels: tuple[int, ...], seed: int = SEED) -> pd.DataFrame:
+    """Synthetic binary-classification frame: numerics ``x1..``, categoricals ``c1..``, response ``y``.
+
+    About ``MISSING_RATE`` of every predictor's values are missing (NaN / None).
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_rows, n_numeric))
+    x[:, ::3] = x[:, ::3] * 3.0 + 1.0  # some columns on other scales, so standardization matters
+    logit = x[:, :10] @ rng.normal(0, 0.5, 10) + 0.3 * np.sin(x[:, 10] * x[:, 11])
+    columns: dict[str, Any] = {}
+    for j in range(n_numeric):
+        col = x[:, j].copy()
+        col[rng.random(n_rows) < MISSING_RATE] = np.nan
+        columns[f"x{j + 1}"] = col
+    for i, levels in enumerate(cat_levels):
+        codes = rng.integers(0, levels, n_rows)
+        logit += rng.normal(0, 0.7, levels)[codes]
+        names = np.array([f"c{i + 1}_L{k:04d}" for k in range(levels)], dtype=object)
+        col = names[codes]
+        col[rng.random(n_rows) < MISSING_RATE] = None
+        columns[f"c{i + 1}"] = col
+    prob = 1.0 / (1.0 + np.exp(-(logit - np.median(logit))))
+    y = np.where(rng.random(n_rows) < prob, RESPONSE_LEVELS[1], RESPONSE_LEVELS[0])
+    columns["y"] = y.astype(object)
+    return pd.DataFrame(columns)
+
+
+VARIANTS = {
+    "numeric (50 num)": (50, ()),
+    "categorical (45 num + 5 cat)": (45, CAT_LEVELS),
+}
+
+
+# -- timing ---------------------------------------------------------------------------------------------
+def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> tuple[float, Any]:
+    """Median wall time of ``repeats`` calls after ``warmup`` calls, and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def max_abs_diff(probs: pd.DataFrame, reference: np.ndarray) -> float:
+    got = probs[list(RESPONSE_LEVELS)].to_numpy(dtype=np.float64)
+    return float(np.max(np.abs(got - reference)))
+
+
+# -- machine --------------------------------------------------------------------------------------------
+def cpu_model() -> str:
+    fields: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if ":" in line:
+                    key, value = (s.strip() for s in line.split(":", 1))
+                    fields.setdefault(key, value)
+                if not line.strip() and fields:
+                    break
+    except OSError:
+        return platform.processor() or "unknown"
+    model = fields.get("model name", "unknown")
+    extra = [f"family {fields[k]}" if k == "cpu family" else f"model {fields[k]}" for k in ("cpu family", "model") if k in fields]
+    return f"{model} ({', '.join(extra)})" if extra else model
+
+
+def blas_info() -> str:
+    try:
+        import threadpoolctl
+    except ImportError:
+        threadpoolctl = None
+    if threadpoolctl is not None:
+        infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        if infos:
+            return "; ".join(
+                f"{i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} "
+                f"threads={i.get('num_threads')} ({os.path.basename(i.get('filepath', ''))})"
+                for i in infos
+            )
+    try:
+        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{cfg.get('name')} {cfg.get('version')} (numpy.show_config; runtime kernel unknown)"
+    except Exception:  # noqa: BLE001 - best effort only
+        return "unknown"
+
+
+def machine_lines(java_version: str) -> list[str]:
+    import h2o
+
+    import tabdl
+
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+        mem = f"{kb / 2**20:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    env = ", ".join(
+        f"{k}={os.environ[k]}" if k in os.environ else f"{k} unset"
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+    )
+    return [
+        f"- CPU: {cpu_model()}, nproc {affinity}, memory {mem}",
+        f"- BLAS (numpy): {blas_info()}",
+        f"- BLAS environment: {env}",
+        f"- Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+        f"pyarrow {pa.__version__}, h2o {h2o.__version__}, tabdl {tabdl.__version__}",
+        f"- Java: {java_version}",
+    ]
+
+
+def java_version() -> str:
+    try:
+        out = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+        return out.stderr.splitlines()[0].strip()
+    except (OSError, IndexError):
+        return "unknown"
+
+
+# -- tabdl stage split ----------------------------------------------------------------------------------
+def tabdl_stages(model: Any, frame_input: Any, repeats: int = 3) -> dict[str, float]:
+    """Median seconds of each stage of ``model.predict``, timed separately (same code path)."""
+    from tabdl.encoding import encode
+    from tabdl.frame import as_frame, like_input
+    from tabdl.model import SCORING_CHUNK_ROWS
+    from tabdl.nn import forward
+
+    fitted = model._fitted
+    runs: dict[str, list[float]] = {"as_frame": [], "encode": [], "forward": [], "output frame": []}
+    for rep in range(repeats + 1):
+        t0 = time.perf_counter()
+        frame = as_frame(frame_input)
+        t1 = time.perf_counter()
+        rows = encode(fitted.datainfo, frame)
+        t2 = time.perf_counter()
+        stop = len(fitted.weights) - 1
+        out = np.empty((rows.nrows, fitted.spec.units[-1]), dtype=np.float64)
+        for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
+            block = rows.rows(start, start + SCORING_CHUNK_ROWS)
+            acts = forward(fitted.spec, fitted.weights, fitted.biases, block, fitted.datainfo.num_start, stop)
+            out[start : start + block.nrows] = acts[-1]
+        t3 = time.perf_counter()
+        like_input(fitted._classification_output(out), frame.source)
+        t4 = time.perf_counter()
+        if rep == 0:
+            continue  # warm-up
+        for key, dt in zip(runs, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            runs[key].append(dt)
+    return {k: statistics.median(v) for k, v in runs.items()}
+
+
+# -- main -----------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="rows to train on and score")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per method (median)")
+    parser.add_argument("--port", type=int, default=H2O_PORT, help="port of the local H2O to start")
+    parser.add_argument("--no-mojo-runtime", action="store_true", help="skip mojo_predict_pandas")
+    args = parser.parse_args(argv)
+
+    import h2o
+    from h2o.estimators import H2ODeepLearningEstimator
+
+    import tabdl
+
+    workdir = tempfile.mkdtemp(prefix="tabdl_bench_")
+    results: list[tuple[str, str, float, float | None, str]] = []
+    stages: dict[str, dict[str, float]] = {}
+    notes: list[str] = []
+    jv = java_version()
+    t_start = time.perf_counter()
+    h2o.init(
+        port=args.port,
+        bind_to_localhost=True,
+        nthreads=-1,
+        max_mem_size="4G",
+        name=f"tabdl_bench_{os.getpid()}",
+        verbose=False,
+    )
+    h2o.no_progress()
+    try:
+        genmodel_jar = None
+        for variant, (n_num, levels) in VARIANTS.items():
+            print(f"\n== {variant}: {args.rows} rows", flush=True)
+            df = make_frame(args.rows, n_num, levels)
+            col_types = {c: ("enum" if c.startswith("c") or c == "y" else "real") for c in df.columns}
+            hf = h2o.H2OFrame(df, column_types=col_types)
+            predictors = [c for c in df.columns if c != "y"]
+            dl = H2ODeepLearningEstimator(
+                hidden=[200, 200], epochs=0.1, seed=1, activation="Rectifier"
+            )
+            t0 = time.perf_counter()
+            dl.train(x=predictors, y="y", training_frame=hf)
+            print(f"H2O training: {time.perf_counter() - t0:.1f} s", flush=True)
+            mojo_dir = os.path.join(workdir, f"v{len(stages)}")
+            os.makedirs(mojo_dir)
+            mojo = dl.download_mojo(path=mojo_dir, get_genmodel_jar=genmodel_jar is None)
+            if genmodel_jar is None:
+                candidate = os.path.join(mojo_dir, "h2o-genmodel.jar")
+                genmodel_jar = candidate if os.path.isfile(candidate) else None
+                if genmodel_jar is not None:
+                    genmodel_jar = shutil.copy(genmodel_jar, os.path.join(workdir, "h2o-genmodel.jar"))
+            n = args.rows
+
+            # (a) H2O in cluster
+            t_pred, pred_hf = timed(lambda: dl.predict(hf), args.repeats)
+            t_dl, h2o_pred = timed(lambda: pred_hf.as_data_frame(), args.repeats)
+            reference = h2o_pred[list(RESPONSE_LEVELS)].to_numpy(dtype=np.float64)
+            results.append((variant, "H2O in-cluster `predict`", n / t_pred, t_pred, "reference"))
+            results.append((variant, "H2O `.as_data_frame()` of the predictions", n / t_dl, t_dl, "-"))
+            t_both = t_pred + t_dl
+            results.append((variant, "H2O predict + as_data_frame", n / t_both, t_both, "-"))
+
+            # (b) H2O's MOJO runtime
+            if args.no_mojo_runtime:
+                pass
+            elif genmodel_jar is None:
+                notes.append("h2o-genmodel.jar could not be downloaded; MOJO runtime skipped")
+            else:
+                try:
+                    t_mojo, mojo_pred = timed(
+                        lambda: h2o.mojo_predict_pandas(df, mojo, genmodel_jar_path=genmodel_jar),
+                        args.repeats,
+                    )
+                    diff = max_abs_diff(mojo_pred, reference)
+                    results.append((variant, "H2O MOJO `mojo_predict_pandas`", n / t_mojo, t_mojo, f"{diff:.2e}"))
+                    # the JVM subprocess alone, on a CSV written beforehand
+                    csv_in = os.path.join(workdir, "input.csv")
+                    csv_out = os.path.join(workdir, "prediction.csv")
+                    df.to_csv(csv_in)
+                    cmd = [
+                        "java", "-Xmx4g", "-XX:ReservedCodeCacheSize=256m", "-cp", genmodel_jar,
+                        "hex.genmodel.tools.PredictCsv", "--mojo", mojo, "--input", csv_in,
+                        "--output", csv_out, "--decimal",
+                    ]
+                    t_java, _ = timed(
+                        lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL), args.repeats
+                    )
+                    results.append((variant, "H2O MOJO: PredictCsv JVM only (CSV in/out)", n / t_java, t_java, "-"))
+                except Exception as err:  # noqa: BLE001 - report, go on
+                    notes.append(f"mojo_predict_pandas failed ({variant}): {type(err).__name__}: {err}")
+                    print(notes[-1], flush=True)
+
+            # (c) tabdl, pandas input; (d) pyarrow input
+            model = tabdl.import_mojo(mojo)
+            t_tab, tab_pred = timed(lambda: model.predict(df), args.repeats)
+            diff = max_abs_diff(tab_pred, reference)
+            results.append((variant, "tabdl `predict(pandas)`", n / t_tab, t_tab, f"{diff:.2e}"))
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            t_arrow, arrow_pred = timed(lambda: model.predict(table), args.repeats)
+            diff = max_abs_diff(arrow_pred.to_pandas(), reference)
+            results.append((variant, "tabdl `predict(pyarrow.Table)`", n / t_arrow, t_arrow, f"{diff:.2e}"))
+            labels_agree = float(
+                np.mean(tab_pred["predict"].astype(str).to_numpy() == h2o_pred["predict"].astype(str).to_numpy())
+            )
+            print(f"max |p_tabdl - p_h2o| = {diff:.3e}; labels agree on {labels_agree:.4%} of rows", flush=True)
+
+            stages[variant] = tabdl_stages(model, df, args.repeats)
+            h2o.remove(pred_hf)
+            h2o.remove(hf)
+            h2o.remove(dl)
+    finally:
+        h2o.cluster().shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print("\n## Machine\n")
+    print("\n".join(machine_lines(jv)))
+    print(f"\n## Scoring {args.rows:,} rows (median of {args.repeats} runs after 1 warm-up)\n")
+    print("| variant | method | rows/s | seconds | max abs diff vs H2O |")
+    print("|---|---|---:|---:|---:|")
+    for variant, method, rate, secs, diff in results:
+        print(f"| {variant} | {method} | {rate:,.0f} | {secs:.3f} | {diff} |")
+    print("\n## tabdl stages (pandas input; median seconds)\n")
+    print("| variant | " + " | ".join(next(iter(stages.values()))) + " |")
+    print("|---|" + "---:|" * len(next(iter(stages.values()))))
+    for variant, st in stages.items():
+        print(f"| {variant} | " + " | ".join(f"{v:.3f}" for v in st.values()) + " |")
+    for note in notes:
+        print(f"\nNOTE: {note}")
+    print(f"\nTotal run time: {time.perf_counter() - t_start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

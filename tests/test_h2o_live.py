@@ -1,0 +1,119 @@
+"""Live oracle: train fresh models in a real H2O-3 3.46.0.11, then check tabdl against them.
+
+Needs the ``h2o`` package (test extras) and Java; skips cleanly without them. Starts one local H2O
+(loopback only) for the module and shuts it down at the end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import H2O
+
+import tabdl
+from tabdl.io import read_mojo
+from tabdl.training import prepare
+
+h2o = pytest.importorskip("h2o")
+if shutil.which("java") is None:
+    pytest.skip("Java is not installed: the live H2O oracle cannot run", allow_module_level=True)
+
+pytestmark = [pytest.mark.slow, pytest.mark.h2o]
+
+COL_TYPES = {"c1": "enum", "c2": "enum", "c3": "enum", "cls": "enum", "yb": "enum"}
+X = ["x1", "x2", "x3", "c1", "c2", "c3"]
+CASES = {
+    "maxout_dropout_bin": (
+        "yb",
+        {
+            "activation": "MaxoutWithDropout",
+            "hidden": [5, 4],
+            "input_dropout_ratio": 0.1,
+            "use_all_factor_levels": False,
+        },
+    ),
+    "tweedie_weights": (
+        "cnt",
+        {
+            "activation": "Tanh",
+            "hidden": [4],
+            "distribution": "tweedie",
+            "tweedie_power": 1.3,
+            "weights_column": "w",
+        },
+    ),
+    "rectifier_autoencoder": (
+        None,
+        {"activation": "Rectifier", "hidden": [6, 3], "autoencoder": True},
+    ),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory):
+    train = pd.read_csv(H2O / "train.csv")
+    train["w"] = np.linspace(0.5, 2.5, len(train))
+    # Upload through a file: H2OFrame(pandas) would turn missing strings into a level "nan".
+    train_csv = tmp_path_factory.mktemp("data") / "train_w.csv"
+    train.to_csv(train_csv, index=False)
+    h2o.init(ip="127.0.0.1", port=_free_port(), nthreads=1, max_mem_size="1G", verbose=False)
+    h2o.no_progress()
+    try:
+        types = {**COL_TYPES, "w": "numeric"}
+        yield (
+            train,
+            h2o.import_file(str(train_csv), col_types=types),
+            h2o.import_file(str(H2O / "test.csv"), col_types=COL_TYPES),
+        )
+    finally:
+        h2o.cluster().shutdown()
+
+
+@pytest.fixture(scope="module")
+def trained(frames, tmp_path_factory):
+    from h2o.estimators import H2ODeepLearningEstimator
+
+    _, train_h2o, test_h2o = frames
+    out = {}
+    for name, (y, params) in CASES.items():
+        model = H2ODeepLearningEstimator(epochs=2, seed=3, reproducible=True, **params)
+        model.train(x=X, y=y, training_frame=train_h2o)
+        folder = tmp_path_factory.mktemp(name)
+        mojo = model.download_mojo(path=str(folder))
+        out[name] = (mojo, model.predict(test_h2o).as_data_frame(use_multi_thread=False))
+    return out
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_tabdl_scores_a_fresh_h2o_mojo_as_h2o_does(trained, name):
+    mojo, theirs = trained[name]
+    ours = tabdl.import_mojo(mojo).predict(H2O / "test.csv")
+    numeric = [c for c in theirs.columns if not pd.api.types.is_string_dtype(theirs[c])]
+    assert list(ours.columns) == list(theirs.columns)
+    assert np.max(np.abs(ours[numeric].to_numpy(float) - theirs[numeric].to_numpy(float))) < 1e-9
+    if "predict" in theirs and pd.api.types.is_string_dtype(theirs["predict"]):
+        assert ours["predict"].astype(str).tolist() == theirs["predict"].tolist()
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_tabdl_fits_the_encoder_h2o_fitted(frames, trained, name):
+    train, _, _ = frames
+    y, params = CASES[name]
+    encoding = {
+        k: v for k, v in params.items() if k not in ("input_dropout_ratio", "tweedie_power")
+    }
+    ours = prepare(encoding, X, y, train).datainfo
+    theirs = read_mojo(trained[name][0]).datainfo
+    assert ours.coef_names() == theirs.coef_names()
+    np.testing.assert_allclose(ours.norm_mul, theirs.norm_mul, rtol=1e-12)
+    np.testing.assert_allclose(ours.norm_sub, theirs.norm_sub, rtol=1e-12)
