@@ -145,3 +145,71 @@ def test_training_stops_with_a_clear_not_yet_available_error():
     with pytest.raises(NotYetAvailableError, match="online engine"):
         model.train(x=X, y="y", training_frame=H2O / "train.csv")
     assert model.actual_params["distribution"] == "gaussian"
+
+
+def _train_frame_with(**columns):
+    frame = pd.read_csv(H2O / "train.csv")
+    return frame.assign(**columns)
+
+
+def test_training_rows_regression_response_is_standardised():
+    from tabdl.encoding import encode_training
+
+    frame = _train_frame_with()
+    setup = prepare({}, X, "y", frame)
+    rows = encode_training(setup.datainfo, setup.frame)
+    y = frame["y"].to_numpy()
+    np.testing.assert_allclose(rows.response, (y - y.mean()) / y.std(ddof=1))
+    assert rows.usable.all() and rows.offset is None and (rows.weights == 1).all()
+
+
+def test_training_rows_classification_response_is_the_class_index():
+    from tabdl.encoding import encode_training
+
+    setup = prepare({}, X, "cls", H2O / "train.csv")
+    rows = encode_training(setup.datainfo, setup.frame)
+    labels = pd.read_csv(H2O / "train.csv")["cls"]
+    assert rows.response.tolist() == labels.map({"A": 0.0, "B": 1.0, "C": 2.0}).tolist()
+
+
+def test_rows_with_a_missing_response_zero_weight_or_skipped_predictor_never_train():
+    from tabdl.encoding import encode_training
+
+    n = len(pd.read_csv(H2O / "train.csv"))
+    y = pd.read_csv(H2O / "train.csv")["y"].to_numpy().copy()
+    y[:5] = np.nan
+    w = np.ones(n)
+    w[5:8] = 0.0
+    frame = _train_frame_with(y=y, w=w)
+    mean_imputed = encode_training(
+        prepare({"weights_column": "w"}, X, "y", frame).datainfo, as_frame(frame)
+    )
+    expected = np.ones(n, bool)
+    expected[:8] = False
+    assert mean_imputed.usable.tolist() == expected.tolist()
+    skip = encode_training(
+        prepare({"weights_column": "w", "missing_values_handling": "Skip"}, X, "y", frame).datainfo,
+        as_frame(frame),
+    )
+    has_na = frame[X].isna().any(axis=1).to_numpy()
+    assert skip.usable.tolist() == (expected & ~has_na).tolist()
+    assert has_na[8:].any()
+
+
+def test_negative_weights_are_refused():
+    from tabdl.encoding import encode_training
+    from tabdl.errors import DataError
+
+    frame = _train_frame_with(w=-1.0 * np.ones(400))
+    setup = prepare({"weights_column": "w"}, X, "y", frame)
+    with pytest.raises(DataError, match="weights column 'w' has negative values"):
+        encode_training(setup.datainfo, setup.frame)
+
+
+def test_x_and_y_by_index_and_ignored_columns():
+    by_index = prepare({}, [0, 1, 2, 3, 4, 5], 6, H2O / "train.csv").datainfo
+    by_name = prepare({}, X, "y", H2O / "train.csv").datainfo
+    assert by_index.coef_names() == by_name.coef_names() and by_index.response == "y"
+    ignored = prepare({"ignored_columns": ["x2", "c3"]}, None, "y", H2O / "train.csv").datainfo
+    assert "x2" not in ignored.predictors and "c3" not in ignored.predictors
+    assert set(ignored.predictors) == {"x1", "x3", "c1", "c2", "cls", "yb", "cnt"}

@@ -12,9 +12,9 @@ import socket
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import H2O
 
 import tabdl
+from conftest import H2O
 from tabdl.io import read_mojo
 from tabdl.training import prepare
 

@@ -176,22 +176,7 @@ CASES = {
         },
         params=dict(),
     ),
-    "const_cols_kept": dict(
-        data=data_const,
-        x=["k_const", "k_const_na", "k_allna", "c_one", "c_one_na", "x1", "c1"],
-        y="y",
-        col_types={
-            "k_const": "numeric",
-            "k_const_na": "numeric",
-            "k_allna": "numeric",
-            "c_one": "enum",
-            "c_one_na": "enum",
-            "x1": "numeric",
-            "c1": "enum",
-            "y": "numeric",
-        },
-        params=dict(ignore_const_cols=False),
-    ),
+    "const_cols_kept": None,  # const_cols with ignore_const_cols=False, filled in below
     "na_response": dict(
         data=lambda: data_na_response(pred_na=False),
         x=["x1", "x2", "c1"],
@@ -236,6 +221,7 @@ CASES = {
         params=dict(use_all_factor_levels=False),
     ),
 }
+CASES["const_cols_kept"] = {**CASES["const_cols"], "params": dict(ignore_const_cols=False)}
 
 
 def _jsonable(o):

@@ -4,7 +4,9 @@ from tabdl.encoding.columns import Columns, category_of, select_columns
 from tabdl.encoding.datainfo import (
     DataInfo,
     EncodedRows,
+    TrainingRows,
     encode,
+    encode_training,
     exchange_sort_by_cardinality,
     fit_datainfo,
 )
@@ -13,8 +15,10 @@ __all__ = [
     "Columns",
     "DataInfo",
     "EncodedRows",
+    "TrainingRows",
     "category_of",
     "encode",
+    "encode_training",
     "exchange_sort_by_cardinality",
     "fit_datainfo",
     "select_columns",

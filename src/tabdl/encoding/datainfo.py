@@ -301,3 +301,75 @@ def encode(info: DataInfo, frame: Frame) -> EncodedRows:
         values[nan] = info.num_na_fill[j]
         numeric[:, j] = values
     return EncodedRows(slots, numeric, missing)
+
+
+@dataclass(frozen=True)
+class TrainingRows:
+    """Encoded rows with what training needs beyond the inputs.
+
+    Attributes
+    ----------
+    inputs : EncodedRows
+        The encoded predictors.
+    response : ndarray or None
+        float64: the class index for classification, the (standardised, for identity links) response
+        for regression; ``None`` for an autoencoder (the target is the input itself).
+    weights : ndarray
+        Observation weights (1.0 without a weights column; a missing weight is 0).
+    offset : ndarray or None
+        The offset column, in the response's units (a missing offset is 0).
+    usable : ndarray
+        bool: the rows that train. A row with a missing response never trains; with
+        ``missing_values_handling="Skip"`` neither does a row with a missing predictor; nor one whose
+        weight is 0.
+
+    """
+
+    inputs: EncodedRows
+    response: np.ndarray | None
+    weights: np.ndarray
+    offset: np.ndarray | None
+    usable: np.ndarray
+
+
+def _response_values(info: DataInfo, frame: Frame) -> np.ndarray:
+    if info.response not in frame.kinds:
+        raise DataError(f"the frame lacks the response column {info.response!r}")
+    if info.response_domain is not None:
+        strings = level_strings(frame, info.response)
+        codes = pd.Index(info.response_domain, dtype=object).get_indexer(strings).astype(np.float64)
+        codes[codes < 0] = np.nan  # missing, or a class the model does not know
+        return codes
+    values = numeric_values(frame, info.response)
+    if info.resp_mul is not None:
+        values = (values - info.resp_sub) * info.resp_mul
+    return values
+
+
+def encode_training(info: DataInfo, frame: Frame) -> TrainingRows:
+    """Encode ``frame`` for training or validation: inputs, response, weights, offset, usable rows."""
+    inputs = encode(info, frame)
+    usable = np.ones(inputs.nrows, dtype=bool)
+    response = None
+    if info.response is not None:
+        response = _response_values(info, frame)
+        usable &= ~np.isnan(response)
+    if info.skip_missing:
+        usable &= ~inputs.missing
+    weights = np.ones(inputs.nrows)
+    if info.weights is not None:
+        weights = np.nan_to_num(numeric_values(frame, info.weights), nan=0.0)
+        if (weights < 0).any():
+            raise DataError(
+                f"the weights column {info.weights!r} has negative values; weights must be >= 0"
+            )
+        usable &= weights > 0
+    offset = None
+    if info.offset is not None:
+        offset = np.nan_to_num(numeric_values(frame, info.offset), nan=0.0)
+    if not usable.any():
+        raise DataError(
+            "no row can train: every row has a missing response, a zero weight, or (with "
+            "missing_values_handling='Skip') a missing predictor"
+        )
+    return TrainingRows(inputs, response, weights, offset, usable)
