@@ -241,7 +241,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n== {variant}: {args.rows} rows", flush=True)
             df = make_frame(args.rows, n_num, levels)
             col_types = {c: ("enum" if c.startswith("c") or c == "y" else "real") for c in df.columns}
-            hf = h2o.H2OFrame(df, column_types=col_types)
+            # H2OFrame(pandas) writes a missing string as the level "nan": declare it missing
+            hf = h2o.H2OFrame(df, column_types=col_types, na_strings=["nan"])
+            h2o_na = int(sum(hf[c].isna().sum() for c in df.columns))
+            if h2o_na != int(df.isna().sum().sum()):
+                raise RuntimeError(f"H2O sees {h2o_na} missing values, pandas {int(df.isna().sum().sum())}")
             predictors = [c for c in df.columns if c != "y"]
             dl = H2ODeepLearningEstimator(
                 hidden=[200, 200], epochs=0.1, seed=1, activation="Rectifier"

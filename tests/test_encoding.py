@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import A_RUNS, H2O
 from tabdl.encoding import encode, exchange_sort_by_cardinality
-from tabdl.errors import NotYetAvailableError
 from tabdl.frame import as_frame
 from tabdl.io import read_mojo
 from tabdl.training import prepare
+
+from conftest import A_RUNS, H2O
 
 X = ["x1", "x2", "x3", "c1", "c2", "c3"]
 
@@ -138,13 +138,13 @@ def test_response_is_standardised_only_for_identity_links():
     assert poisson.resp_mul is None and unstandardised.resp_mul is None
 
 
-def test_training_stops_with_a_clear_not_yet_available_error():
+def test_training_resolves_the_parameters_it_used():
     import tabdl
 
-    model = tabdl.DeepLearningEstimator(hidden=[3], epochs=1)
-    with pytest.raises(NotYetAvailableError, match="online engine"):
-        model.train(x=X, y="y", training_frame=H2O / "train.csv")
+    model = tabdl.DeepLearningEstimator(hidden=[3], epochs=0.1, seed=1)
+    model.train(x=X, y="y", training_frame=H2O / "train.csv")
     assert model.actual_params["distribution"] == "gaussian"
+    assert model.actual_params["loss"] == "Quadratic"
 
 
 def _train_frame_with(**columns):

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DATA
 from tabdl.io import read_mojo
 from tabdl.training import prepare
+
+from conftest import DATA
 
 CASES = DATA / "h2o_datainfo"
 ENCODING_PARAMS = (

@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import tabdl
-from conftest import H2O
 from tabdl.errors import DataError
 from tabdl.frame import CATEGORICAL, NUMERIC, as_frame, level_strings, numeric_values, sorted_levels
+
+from conftest import H2O
 
 MOJO = H2O / "A2_bin" / "model.zip"  # binomial, three categoricals with an unseen test level
 

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 import tabdl
-from conftest import H2O
 from tabdl.io import read_mojo
 from tabdl.training import prepare
+
+from conftest import H2O
 
 h2o = pytest.importorskip("h2o")
 if shutil.which("java") is None:

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import tabdl
-from conftest import A_RUNS, H2O
 from tabdl.errors import MojoError
+
+from conftest import A_RUNS, H2O
 
 TOLERANCE = 1e-9
 

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import tabdl
-from conftest import DATA, H2O
 from tabdl.errors import NotYetAvailableError, ParameterError, ParameterTypeError
 from tabdl.params import (
     DEFAULTS,
@@ -24,6 +23,8 @@ from tabdl.params import (
 from tabdl.params.docs import render_markdown
 from tabdl.params.rules import PARAMETER_RULES, PROBLEM_RULES
 from tabdl.params.table import TRAIN_ARGUMENTS
+
+from conftest import DATA, H2O
 
 ROOT = Path(__file__).resolve().parent.parent
 

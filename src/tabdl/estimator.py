@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tabdl.errors import DataError, NotYetAvailableError
+from tabdl.errors import DataError
 from tabdl.frame import as_frame, like_input
 from tabdl.model import FittedNetwork
 from tabdl.params import DEFAULTS, PARAMETERS, PARAMETERS_BY_NAME, check_available, check_names
-from tabdl.training import prepare
+from tabdl.training import fit, prepare
+from tabdl.training.network_state import NetworkState
 
 _model_counter = itertools.count(1)
 
@@ -58,6 +59,7 @@ class DeepLearningEstimator:
         object.__setattr__(self, "_input_params", dict(params))
         object.__setattr__(self, "_actual_params", None)
         object.__setattr__(self, "_fitted", None)
+        object.__setattr__(self, "_state", None)
         object.__setattr__(self, "_model_id", params.get("model_id"))
 
     # -- parameters, H2O style: ``dl.epochs``, ``dl.epochs = 5`` ---------------------------------------
@@ -146,12 +148,36 @@ class DeepLearningEstimator:
         params.pop("training_frame", None)
         params.pop("validation_frame", None)
         setup = prepare(params, x, y, training_frame, validation_frame, categorical_columns)
-        object.__setattr__(self, "_actual_params", setup.params)
         check_available(setup.checked)
-        raise NotYetAvailableError(
-            "training arrives with the online engine (issue 3); the parameters and data were checked "
-            "and encoded. This release imports and scores H2O MOJOs: see tabdl.import_mojo"
-        )
+        fitted, state = fit(setup)
+        object.__setattr__(self, "_actual_params", setup.params)
+        object.__setattr__(self, "_fitted", fitted)
+        object.__setattr__(self, "_state", state)
+        if self._model_id is None:
+            object.__setattr__(self, "_model_id", setup.params["model_id"] or next_model_id())
+        return self
+
+    @property
+    def epoch_counter(self) -> float:
+        """Epochs trained (samples / training rows), as H2O reports them."""
+        state = self._require_state()
+        return state.processed / state.training_rows
+
+    @property
+    def iterations(self) -> int:
+        """Training iterations run (H2O's MapReduce iterations)."""
+        return self._require_state().iterations
+
+    @property
+    def samples(self) -> int:
+        """Training samples processed."""
+        return self._require_state().processed
+
+    def _require_state(self) -> NetworkState:
+        state = self._state
+        if state is None:
+            raise DataError("this model was not trained by tabdl: it has no training counters")
+        return state
 
     # -- the fitted model ------------------------------------------------------------------------------
     def _require_fitted(self) -> FittedNetwork:

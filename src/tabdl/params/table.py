@@ -44,7 +44,7 @@ class Feature:
 
 
 ENCODING = Feature("data encoding and scoring", True)
-TRAINING = Feature("training (the online engine)", False, 3)
+TRAINING = Feature("training (the online engine)", True, 3)
 REPORTING = Feature("metrics, scoring history and early stopping", False, 4)
 PERSISTENCE = Feature("checkpoints and model export", False, 5)
 BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
@@ -338,7 +338,7 @@ PARAMETERS: tuple[Param, ...] = (
         1,
         Interval(low=1, integer=True),
         ALGORITHM,
-        TRAINING,
+        BATCH,
         "Rows per update; above 1 selects the batch engine.",
     ),
     _P(
@@ -625,7 +625,7 @@ PARAMETERS: tuple[Param, ...] = (
         0.0,
         NON_NEGATIVE,
         COMMON,
-        REPORTING,
+        TRAINING,
         "Time budget for training in seconds; 0 disables.",
     ),
     _P(

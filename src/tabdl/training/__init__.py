@@ -90,3 +90,69 @@ def prepare(
     info = fit_datainfo(frame, columns, resolved, classes)
     spec = network_spec(info, resolved, category)
     return Setup(frame, columns, problem, checked, resolved, info, spec, validation)
+
+
+def draw_seed() -> int:
+    """Draw a seed for ``seed=-1``, as H2O does; the model reports the seed it used."""
+    import secrets
+
+    return secrets.randbits(63)
+
+
+def fit(setup: Setup) -> tuple[Any, Any]:
+    """Initialise and train a network; return the fitted network and its training state.
+
+    Parameters
+    ----------
+    setup : Setup
+        The result of :func:`prepare`.
+
+    Returns
+    -------
+    (FittedNetwork, NetworkState)
+        The network for scoring (its weights are views into the state) and the state with its
+        counters (``processed`` samples, ``iterations``).
+
+    """
+    import numpy as np
+
+    from tabdl.encoding import encode_training
+    from tabdl.model import FittedNetwork
+    from tabdl.nn.init import apply_user_arrays, initial_biases, random_weights
+    from tabdl.training.loop import engine_config, has_momentum, train
+    from tabdl.training.network_state import NetworkState
+
+    p = setup.params
+    if p["seed"] == -1:
+        p["seed"] = draw_seed()
+    info, spec = setup.datainfo, setup.spec
+    rows = encode_training(info, setup.frame)
+    weights = random_weights(
+        spec,
+        p["seed"],
+        p["initial_weight_distribution"],
+        p["initial_weight_scale"],
+        setup.problem.is_classifier,
+    )
+    biases = initial_biases(spec)
+    apply_user_arrays(weights, biases, p["initial_weights"], p["initial_biases"])
+    state = NetworkState.create(spec, weights, biases, p["adaptive_rate"], has_momentum(p))
+    response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
+    config = engine_config(spec, p, p["seed"], setup.problem.category, response_transform)
+    train(state, rows, p, config)
+    prior = None
+    if info.response_domain is not None:
+        counts = np.bincount(
+            rows.response[rows.usable].astype(np.int64), minlength=len(info.response_domain)
+        )
+        prior = counts / counts.sum()
+    fitted = FittedNetwork(
+        datainfo=info,
+        spec=spec,
+        weights=state.weights,
+        biases=state.biases,
+        category=setup.problem.category,
+        distribution=p["distribution"],
+        prior_class_distrib=prior,
+    )
+    return fitted, state

@@ -1,0 +1,712 @@
+"""The online engine: H2O's per-row back-propagation, compiled with numba.
+
+One call trains the rows of one chunk exactly as H2O-3's ``FrameTask.map`` and ``DeepLearningTask``
+do: optional shuffle and Bernoulli thinning of the chunk's rows, then for each row the forward pass
+(with input and hidden dropout masks drawn from the row's seed), the output-layer error, and the
+backward pass with per-weight updates (ADADELTA, or SGD with momentum), L1/L2 and max_w2.
+
+The arithmetic follows H2O's mix of precisions, which bit-for-bit parity needs: weights, their
+ADADELTA accumulators and momenta are float32; biases, activations and errors are float64;
+gradients are float64 and a weight is rounded to float32 once per update; ``rho``, ``epsilon``,
+``l1``, ``l2``, ``max_w2`` and the step sizes are float32 values. ADADELTA uses H2O's approximate
+square roots. See the behaviour reference, sections 2-4 and appendices A and B.
+
+Every error is computed as the *descent* direction (``t - y``, not ``y - t``), as H2O stores it.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from tabdl.rng import (
+    dropout_seed,
+    next_bytes,
+    next_double,
+    next_float,
+    next_int_bounded,
+    set_seed,
+    shuffle_indices,
+)
+
+# Activation codes of a weight layer's output.
+TANH, RECTIFIER, MAXOUT, EXP_RECTIFIER, LINEAR, SOFTMAX = 0, 1, 2, 3, 4, 5
+# Output kinds and losses.
+OUT_SOFTMAX, OUT_LINEAR, OUT_AUTOENCODER = 0, 1, 2
+LOSS_CROSS_ENTROPY, LOSS_QUADRATIC, LOSS_ABSOLUTE, LOSS_HUBER = 0, 1, 2, 3
+# Distributions of a linear (or autoencoder) output.
+GAUSSIAN, LAPLACE, QUANTILE, HUBER, POISSON, GAMMA, TWEEDIE = 0, 1, 2, 3, 4, 5, 6
+
+# Integer configuration (cfg_i) slots.
+I_ADAPTIVE, I_NESTEROV, I_MOMENTA, I_FAST, I_SHORTCUT, I_OUT, I_LOSS, I_DIST = range(8)
+I_REPRODUCIBLE, I_HIDDEN_DROP_C, I_SEED, I_HAS_OFFSET, I_RESCALE = range(8, 13)
+N_CFG_I = 13
+# Float configuration (cfg_f) slots.
+F_RHO, F_EPS, F_L1, F_L2, F_MAX_W2, F_INPUT_DROP, F_QUANTILE, F_TWEEDIE, F_RESP_SUB, F_RESP_MUL = (
+    range(10)
+)
+N_CFG_F = 10
+
+INPUT_DROPOUT_SEED = 0x1337B4BE
+EXP_CLAMP = 1e19
+
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
+
+
+@nb.njit(**_JIT)
+def _approx_sqrt_f(x: np.float32, fbuf: np.ndarray, ibuf: np.ndarray) -> np.float32:
+    # MathUtils.approxSqrt(float): intBitsToFloat(532483686 + (floatToRawIntBits(x) >> 1))
+    fbuf[0] = x
+    ibuf[0] = np.int32(532483686 + (np.int64(ibuf[0]) >> 1))
+    return fbuf[0]
+
+
+@nb.njit(**_JIT)
+def _approx_sqrt_d(x: float, dbuf: np.ndarray, lbuf: np.ndarray) -> float:
+    # MathUtils.approxSqrt(double): longBitsToDouble(((doubleToLongBits(x) >> 32) + 1072632448) << 31)
+    dbuf[0] = x
+    lbuf[0] = ((lbuf[0] >> 32) + np.int64(1072632448)) << 31
+    return dbuf[0]
+
+
+@nb.njit(**_JIT)
+def _sign(x: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x  # 0.0, -0.0 or NaN, as Math.signum
+
+
+@nb.njit(**_JIT)
+def _neg_half_gradient(dist: np.int64, t: float, f: float, cfg_f: np.ndarray) -> float:
+    """H2O's ``negHalfGradient(t, f)`` of a distribution, f in link space (Huber delta 1)."""
+    if dist == GAUSSIAN:
+        return t - f
+    if dist == LAPLACE:
+        return -0.5 if f > t else 0.5
+    if dist == QUANTILE:
+        alpha = cfg_f[F_QUANTILE]
+        return 0.5 * alpha if t > f else 0.5 * (alpha - 1.0)
+    if dist == HUBER:
+        if abs(t - f) <= 1.0:
+            return t - f
+        return -1.0 if f >= t else 1.0
+    if dist == POISSON:
+        return t - min(EXP_CLAMP, np.exp(f))
+    if dist == GAMMA:
+        return t * min(EXP_CLAMP, np.exp(-f)) - 1.0
+    p = cfg_f[F_TWEEDIE]
+    return t * min(EXP_CLAMP, np.exp(f * (1.0 - p))) - min(EXP_CLAMP, np.exp(f * (2.0 - p)))
+
+
+@nb.njit(**_JIT)
+def _softmax_error(loss: np.int64, t: float, y: float) -> float:
+    if loss == LOSS_CROSS_ENTROPY:
+        return t - y
+    if loss == LOSS_QUADRATIC:
+        return (t - y) * (1.0 - y) * y
+    if loss == LOSS_ABSOLUTE:
+        return (2.0 * t - 1.0) * (1.0 - y) * y
+    if t == 0.0:
+        return (-4.0 * y if y < 0.5 else -2.0) * ((1.0 - y) * y)
+    return (4.0 * (1.0 - y) if y > 0.5 else 2.0) * ((1.0 - y) * y)
+
+
+@nb.njit(**_JIT)
+def _fill_dropout_bits(bits: np.ndarray, ratio: float, g: np.ndarray) -> None:
+    # Dropout.fillBytes: nextBytes for ratio 0.5, else one nextFloat per (padded) unit
+    if ratio == 0.5:
+        next_bytes(g, bits)
+        return
+    bits[:] = 0
+    for i in range(bits.shape[0] * 8):
+        if np.float64(next_float(g)) > ratio:
+            bits[i // 8] |= np.uint8(1 << (i % 8))
+
+
+@nb.njit(**_JIT)
+def _active(bits: np.ndarray, unit: np.int64) -> bool:
+    return (bits[unit // 8] & (1 << (unit % 8))) != 0
+
+
+@nb.njit(**_JIT)
+def _dot_h2o_order(
+    w: np.ndarray,
+    wstart: np.int64,
+    a: np.ndarray,
+    astart: np.int64,
+    cols: np.int64,
+    idx: np.ndarray,
+    n_idx: np.int64,
+    psum: np.ndarray,
+) -> float:
+    """sum_c w[wstart+c] * a[astart+c] in the order of H2O's gemv_row_optimized.
+
+    Only the columns listed in ``idx[:n_idx]`` (ascending) are read; the others must be zero, which
+    leaves the sums unchanged. Columns below ``cols - cols % 8`` go to eight partial sums by
+    ``c % 8``; the rest follow one by one.
+    """
+    extra = cols - cols % 8
+    psum[:] = 0.0
+    k = 0
+    while k < n_idx and idx[k] < extra:
+        c = idx[k]
+        psum[c & 7] += np.float64(w[wstart + c]) * a[astart + c]
+        k += 1
+    res = 0.0
+    res += psum[0] + psum[1] + psum[2] + psum[3]
+    res += psum[4] + psum[5] + psum[6] + psum[7]
+    while k < n_idx:
+        c = idx[k]
+        res += np.float64(w[wstart + c]) * a[astart + c]
+        k += 1
+    return res
+
+
+@nb.njit(**_JIT)
+def _forward_layer(
+    layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, bits, use_bits, idx, n_idx, psum
+) -> None:
+    cols = units[layer]
+    rows = units[layer + 1]
+    a_in = aoff[layer]
+    a_out = aoff[layer + 1]
+    code = act[layer]
+    if mult[layer] == 2:
+        for r in range(rows):
+            A[a_out + r] = 0.0
+            if use_bits and not _active(bits, r):
+                continue  # a dropped Maxout unit keeps its stale winning channel
+            best = 0
+            channel0 = 0.0
+            channel1 = 0.0
+            for k in range(n_idx):
+                c = idx[k]
+                base = woff[layer] + 2 * (r * cols + c)
+                channel0 += np.float64(W[base]) * A[a_in + c]
+                channel1 += np.float64(W[base + 1]) * A[a_in + c]
+            channel0 += B[boff[layer] + 2 * r]
+            channel1 += B[boff[layer] + 2 * r + 1]
+            if channel1 > channel0:
+                best = 1
+            maxk[aoff[layer + 1] - aoff[1] + r] = best
+            A[a_out + r] = channel1 if best == 1 else channel0
+        return
+    for r in range(rows):
+        if use_bits and not _active(bits, r):
+            z = 0.0  # a dropped unit: no sum, no bias
+        else:
+            z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
+            z += B[boff[layer] + r]
+        A[a_out + r] = z
+    if code == TANH:
+        for r in range(rows):
+            A[a_out + r] = 1.0 - 2.0 / (1.0 + np.exp(2.0 * A[a_out + r]))
+    elif code == RECTIFIER:
+        for r in range(rows):
+            A[a_out + r] = 0.5 * (A[a_out + r] + abs(A[a_out + r]))
+    elif code == EXP_RECTIFIER:
+        for r in range(rows):
+            x = A[a_out + r]
+            A[a_out + r] = x if x >= 0.0 else np.exp(x) - 1.0
+    elif code == SOFTMAX:
+        top = A[a_out]
+        for r in range(1, rows):
+            top = max(top, A[a_out + r])
+        scaling = 0.0
+        for r in range(rows):
+            A[a_out + r] = np.exp(A[a_out + r] - top)
+            scaling += A[a_out + r]
+        for r in range(rows):
+            A[a_out + r] /= scaling
+
+
+@nb.njit(**_JIT)
+def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, ibuf) -> float:
+    """Apply one weight's update; return its squared gradient (for the ADADELTA bias rate)."""
+    if cfg_i[I_ADAPTIVE]:
+        rho = np.float32(cfg_f[F_RHO])
+        eps = np.float32(cfg_f[F_EPS])
+        one_minus_rho = np.float32(1.0) - rho
+        grad2 = grad * grad
+        Wacc[2 * widx + 1] = np.float32(
+            np.float64(rho * Wacc[2 * widx + 1]) + np.float64(one_minus_rho) * grad2
+        )
+        ratio = np.float32(Wacc[2 * widx] + eps) / np.float32(Wacc[2 * widx + 1] + eps)
+        step = _approx_sqrt_f(ratio, fbuf, ibuf)
+        scaled = np.float64(np.float32(np.float32(one_minus_rho * step) * step))
+        Wacc[2 * widx] = np.float32(np.float64(rho * Wacc[2 * widx]) + scaled * grad2)
+        W[widx] = np.float32(np.float64(W[widx]) + np.float64(step) * grad)
+        return grad2
+    if not cfg_i[I_NESTEROV]:
+        delta = np.float64(rate) * grad
+        W[widx] = np.float32(np.float64(W[widx]) + delta)
+        if cfg_i[I_MOMENTA]:
+            W[widx] = W[widx] + np.float32(momentum * Wm[widx])
+            Wm[widx] = np.float32(delta)
+    else:
+        tmp = grad
+        if cfg_i[I_MOMENTA]:
+            Wm[widx] = np.float32(Wm[widx] * momentum)
+            Wm[widx] = np.float32(np.float64(Wm[widx]) + tmp)
+            tmp = np.float64(Wm[widx])
+        W[widx] = np.float32(np.float64(W[widx]) + np.float64(rate) * tmp)
+    return 0.0
+
+
+@nb.njit(**_JIT)
+def _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf) -> None:
+    l1 = cfg_f[F_L1]
+    l2 = cfg_f[F_L2]
+    bias = B[bidx]
+    pg = g - (_sign(bias) * l1 + bias * l2)
+    step = np.float64(rate)
+    if cfg_i[I_ADAPTIVE]:
+        rho = np.float64(np.float32(cfg_f[F_RHO]))
+        eps = np.float64(np.float32(cfg_f[F_EPS]))
+        one_minus_rho = np.float64(np.float32(1.0) - np.float32(cfg_f[F_RHO]))
+        Bacc[2 * bidx + 1] = rho * Bacc[2 * bidx + 1] + one_minus_rho * avg_grad2
+        step = _approx_sqrt_d((Bacc[2 * bidx] + eps) / (Bacc[2 * bidx + 1] + eps), dbuf, lbuf)
+        Bacc[2 * bidx] = rho * Bacc[2 * bidx] + one_minus_rho * step * step * avg_grad2
+    m = np.float64(momentum)
+    if not cfg_i[I_NESTEROV]:
+        delta = step * pg
+        B[bidx] += delta
+        if cfg_i[I_MOMENTA]:
+            B[bidx] += m * Bm[bidx]
+            Bm[bidx] = delta
+    else:
+        d = pg
+        if cfg_i[I_MOMENTA]:
+            Bm[bidx] = Bm[bidx] * m
+            Bm[bidx] += d
+            d = Bm[bidx]
+        B[bidx] += step * d
+
+
+@nb.njit(**_JIT)
+def _sum_squares(W, start, stride, count) -> np.float32:
+    # MathUtils.sumSquares: float32, eight partial sums, then the tail
+    extra = count - count % 8
+    psum = np.zeros(8, dtype=np.float32)
+    k = 0
+    while k < extra:
+        for j in range(8):
+            v = W[start + (k + j) * stride]
+            psum[j] += v * v
+        k += 8
+    result = np.float32(0.0)
+    result += psum[0] + psum[1] + psum[2] + psum[3]
+    result += psum[4] + psum[5] + psum[6] + psum[7]
+    while k < count:
+        v = W[start + k * stride]
+        result += v * v
+        k += 1
+    return result
+
+
+@nb.njit(**_JIT)
+def _backprop_unit(
+    layer,
+    r,
+    g,
+    rate,
+    momentum,
+    units,
+    woff,
+    boff,
+    aoff,
+    mult,
+    W,
+    B,
+    A,
+    E,
+    maxk,
+    Wacc,
+    Bacc,
+    Wm,
+    Bm,
+    cfg_i,
+    cfg_f,
+    idx,
+    n_idx,
+    fbuf,
+    ibuf,
+    dbuf,
+    lbuf,
+) -> None:
+    if cfg_i[I_SHORTCUT] and g == 0.0:
+        return
+    cols = units[layer]
+    a_in = aoff[layer]
+    update_prev = layer > 0
+    fast = cfg_i[I_FAST] != 0
+    l1 = cfg_f[F_L1]
+    l2 = cfg_f[F_L2]
+    channels = mult[layer]
+    k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
+    row_start = woff[layer] + channels * r * cols + k_win
+    sparse_input = layer == 0 and fast
+    n_cols = n_idx if sparse_input else cols
+    avg_grad2 = 0.0
+    for k in range(n_cols):
+        c = idx[k] if sparse_input else k
+        widx = row_start + channels * c
+        weight = np.float64(W[widx])
+        if update_prev:
+            E[a_in + c] += g * weight
+        previous = A[a_in + c]
+        if fast and previous == 0.0:
+            continue
+        grad = g * previous - _sign(weight) * l1 - weight * l2
+        avg_grad2 += _update_weight(
+            widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, ibuf
+        )
+    if cfg_i[I_RESCALE]:
+        max_w2 = np.float32(cfg_f[F_MAX_W2])
+        r2 = _sum_squares(W, row_start, channels, cols)
+        if r2 > max_w2:
+            scale = _approx_sqrt_f(np.float32(max_w2 / r2), fbuf, ibuf)
+            for c in range(cols):
+                W[row_start + channels * c] = W[row_start + channels * c] * scale
+    if cfg_i[I_ADAPTIVE]:
+        avg_grad2 /= cols
+    bidx = boff[layer] + (channels * r + k_win)
+    _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf)
+
+
+@nb.njit(**_JIT)
+def _train_row(
+    row,
+    row_seed,
+    cat_slots,
+    numeric,
+    response,
+    offset,
+    units,
+    woff,
+    boff,
+    aoff,
+    act,
+    mult,
+    drop,
+    W,
+    B,
+    Wacc,
+    Bacc,
+    Wm,
+    Bm,
+    rates,
+    moms,
+    cfg_i,
+    cfg_f,
+    A,
+    E,
+    orig,
+    maxk,
+    bits,
+    in_idx,
+    all_idx,
+    psum,
+    g,
+    fbuf,
+    ibuf,
+    dbuf,
+    lbuf,
+) -> None:
+    n_layers = units.shape[0] - 1
+    n_in = units[0]
+    num_start = n_in - numeric.shape[1]
+    seed = cfg_i[I_SEED]
+    # -- input layer: one-hot slots, numerics, input dropout (A[0:n_in] is zero on entry) ----------
+    n_in_idx = 0
+    for i in range(cat_slots.shape[1]):
+        slot = cat_slots[row, i]
+        if slot >= 0:
+            A[slot] = 1.0
+            in_idx[n_in_idx] = slot
+            n_in_idx += 1
+    for j in range(numeric.shape[1]):
+        v = numeric[row, j]
+        A[num_start + j] = 0.0 if v != v else v
+        in_idx[n_in_idx] = num_start + j
+        n_in_idx += 1
+    if cfg_i[I_OUT] == OUT_AUTOENCODER:
+        orig[0:n_in] = A[0:n_in]
+    input_ratio = cfg_f[F_INPUT_DROP]
+    if input_ratio > 0.0:
+        set_seed(g, dropout_seed(row_seed + seed + INPUT_DROPOUT_SEED))
+        for i in range(n_in):
+            if np.float64(next_float(g)) < input_ratio:
+                A[i] = 0.0
+    kept = 0
+    for k in range(n_in_idx):  # the active (non-zero) inputs, ascending
+        if A[in_idx[k]] != 0.0:
+            in_idx[kept] = in_idx[k]
+            kept += 1
+    n_in_idx = kept
+    # -- forward ----------------------------------------------------------------------------------
+    for layer in range(n_layers):
+        use_bits = drop[layer] >= 0.0
+        layer_bits = bits[layer]
+        if use_bits:
+            set_seed(g, dropout_seed(row_seed + seed + cfg_i[I_HIDDEN_DROP_C]))
+            _fill_dropout_bits(layer_bits, drop[layer], g)
+        if layer == 0:
+            _forward_layer(
+                layer,
+                units,
+                woff,
+                boff,
+                aoff,
+                act,
+                mult,
+                W,
+                B,
+                A,
+                maxk,
+                layer_bits,
+                use_bits,
+                in_idx,
+                n_in_idx,
+                psum,
+            )
+        else:
+            _forward_layer(
+                layer,
+                units,
+                woff,
+                boff,
+                aoff,
+                act,
+                mult,
+                W,
+                B,
+                A,
+                maxk,
+                layer_bits,
+                use_bits,
+                all_idx,
+                units[layer],
+                psum,
+            )
+    out = aoff[n_layers]
+    n_out = units[n_layers]
+    if cfg_i[I_HAS_OFFSET]:
+        A[out] += (offset[row] - cfg_f[F_RESP_SUB]) * cfg_f[F_RESP_MUL]
+    # -- output error (descent direction) ---------------------------------------------------------
+    kind = cfg_i[I_OUT]
+    if kind == OUT_SOFTMAX:
+        target = np.int64(response[row])
+        for r in range(n_out):
+            t = 1.0 if r == target else 0.0
+            E[out + r] = _softmax_error(cfg_i[I_LOSS], t, A[out + r])
+    elif kind == OUT_LINEAR:
+        E[out] = 2.0 * _neg_half_gradient(cfg_i[I_DIST], response[row], A[out], cfg_f)
+    else:
+        for r in range(n_out):
+            E[out + r] = 2.0 * _neg_half_gradient(cfg_i[I_DIST], orig[r], A[out + r], cfg_f)
+    # -- backward: output layer (no activation derivative), then hidden layers --------------------
+    for layer in range(n_layers - 1, -1, -1):
+        a_out = aoff[layer + 1]
+        for r in range(units[layer + 1]):
+            e = E[a_out + r]
+            if layer == n_layers - 1:
+                gr = e
+            elif act[layer] == TANH:
+                gr = e * (1.0 - A[a_out + r] * A[a_out + r])
+            elif act[layer] == RECTIFIER:
+                gr = e if A[a_out + r] > 0.0 else 0.0
+            elif act[layer] == EXP_RECTIFIER:
+                x = A[a_out + r]
+                gr = e * (1.0 if x >= 0.0 else np.exp(x))
+            else:
+                gr = e
+            _backprop_unit(
+                layer,
+                r,
+                gr,
+                rates[layer],
+                moms[layer],
+                units,
+                woff,
+                boff,
+                aoff,
+                mult,
+                W,
+                B,
+                A,
+                E,
+                maxk,
+                Wacc,
+                Bacc,
+                Wm,
+                Bm,
+                cfg_i,
+                cfg_f,
+                in_idx,
+                n_in_idx,
+                fbuf,
+                ibuf,
+                dbuf,
+                lbuf,
+            )
+    E[:] = 0.0
+    for k in range(n_in_idx):
+        A[in_idx[k]] = 0.0
+    for j in range(numeric.shape[1]):
+        A[num_start + j] = 0.0
+
+
+@nb.njit(**_JIT)
+def train_chunk(  # noqa: D417 (the network and state arrays are described in the module docstring)
+    start,
+    stop,
+    chunk_seed,
+    use_fraction,
+    shuffle,
+    processed_global,
+    cat_slots,
+    numeric,
+    response,
+    offset,
+    usable,
+    weights,
+    mean_weight,
+    units,
+    woff,
+    boff,
+    aoff,
+    act,
+    mult,
+    drop,
+    W,
+    B,
+    Wacc,
+    Bacc,
+    Wm,
+    Bm,
+    rates,
+    moms,
+    cfg_i,
+    cfg_f,
+) -> np.int64:
+    """Train on rows ``[start, stop)`` as H2O's ``FrameTask.map`` does; return rows processed.
+
+    Parameters
+    ----------
+    start, stop : int
+        The chunk's rows.
+    chunk_seed : int
+        ``(0x8734093502429734 + seed + processed_global + start) * (iteration + 0x9823423497823423)``.
+    use_fraction : float32
+        Share of the chunk to train on in this iteration (``train_samples_per_iteration / rows``).
+    shuffle : bool
+        Shuffle the chunk's rows (sampling is also on whenever ``use_fraction < 0.999``).
+    processed_global : int
+        Samples trained before this iteration (added to each row's dropout seed when reproducible).
+    weights, mean_weight : ndarray, float
+        Observation weights and their mean over all rows; ``mean_weight <= 0`` means none. As in
+        H2O, weights are not gradient factors: every second row is drawn by importance sampling
+        from the chunk's weight distribution, the others come from the shuffled order.
+
+    """
+    n_rows = stop - start
+    n_layers = units.shape[0] - 1
+    A = np.zeros(aoff[n_layers + 1], dtype=np.float64)
+    E = np.zeros(aoff[n_layers + 1], dtype=np.float64)
+    orig = np.zeros(units[0], dtype=np.float64)
+    maxk = np.zeros(max(1, aoff[n_layers + 1] - aoff[1]), dtype=np.int64)
+    max_units = 1
+    for layer in range(n_layers):
+        max_units = max(max_units, units[layer + 1])
+    bits = np.zeros((n_layers, (max_units + 7) // 8), dtype=np.uint8)
+    bits_views = [bits[layer, : (units[layer + 1] + 7) // 8] for layer in range(n_layers)]
+    in_idx = np.zeros(units[0], dtype=np.int64)
+    all_idx = np.arange(max(units[0], max_units))
+    psum = np.zeros(8, dtype=np.float64)
+    g = np.zeros(2, dtype=np.uint64)
+    fbuf = np.zeros(1, dtype=np.float32)
+    ibuf = fbuf.view(np.int32)
+    dbuf = np.zeros(1, dtype=np.float64)
+    lbuf = dbuf.view(np.int64)
+
+    obs_weights = mean_weight > 0.0
+    relative_weight = 1.0
+    weight_map = np.zeros(n_rows)
+    if obs_weights:
+        total = 0.0
+        for i in range(n_rows):
+            total += weights[start + i]
+            weight_map[i] = total
+        if total <= 0.0:
+            return 0
+        weight_map /= total
+        relative_weight = mean_weight * weights.shape[0] * n_rows / weights.shape[0] / total
+    repeats = np.int64(np.ceil(np.float64(use_fraction) * relative_weight))
+    fraction = np.float32(np.float64(use_fraction) * relative_weight) / np.float32(repeats)
+    sample = fraction < 0.999 or shuffle or obs_weights
+    skip = np.zeros(2, dtype=np.uint64)
+    order = np.arange(n_rows)
+    if sample:
+        set_seed(skip, chunk_seed)
+        order = shuffle_indices(skip, n_rows)
+    processed = 0
+    for rep in range(repeats):
+        for position in range(n_rows):
+            if sample and not obs_weights and next_double(skip) > np.float64(fraction):
+                continue
+            if obs_weights and processed % 2 == 0:
+                r = np.searchsorted(weight_map, next_double(skip))
+            else:
+                r = order[position]
+                while obs_weights and (
+                    weight_map[r] == 0.0 if r == 0 else weight_map[r] == weight_map[r - 1]
+                ):
+                    r = next_int_bounded(skip, n_rows)
+            row = start + r
+            if usable[row]:
+                row_seed = start + rep * n_rows + r
+                if cfg_i[I_REPRODUCIBLE]:
+                    row_seed += processed_global
+                _train_row(
+                    row,
+                    row_seed,
+                    cat_slots,
+                    numeric,
+                    response,
+                    offset,
+                    units,
+                    woff,
+                    boff,
+                    aoff,
+                    act,
+                    mult,
+                    drop,
+                    W,
+                    B,
+                    Wacc,
+                    Bacc,
+                    Wm,
+                    Bm,
+                    rates,
+                    moms,
+                    cfg_i,
+                    cfg_f,
+                    A,
+                    E,
+                    orig,
+                    maxk,
+                    bits_views,
+                    in_idx,
+                    all_idx,
+                    psum,
+                    g,
+                    fbuf,
+                    ibuf,
+                    dbuf,
+                    lbuf,
+                )
+            processed += 1
+    return processed

@@ -1,0 +1,347 @@
+"""The iteration loop: H2O's epochs, iterations and ``train_samples_per_iteration`` (section 5.1).
+
+Each iteration trains ``train_samples_per_iteration`` samples, spread over the chunks of the
+training rows, then updates the counters. There is no partial last iteration: training stops once
+the epoch counter reaches ``epochs``, so it may overshoot (``epochs=2.5`` with one epoch per
+iteration trains 3). ``reproducible=True`` trains one chunk on one thread, in H2O's row order.
+Otherwise the chunks are trained by all cores at once, sharing the weights without locks (Hogwild),
+as H2O does within a node.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tabdl.encoding.datainfo import TrainingRows
+from tabdl.engines import online
+from tabdl.errors import DataError
+from tabdl.nn import NetworkSpec, base_activation
+from tabdl.rng import wrap_int64
+from tabdl.training.network_state import NetworkState
+
+CHUNK_SEED_BASE = 0x8734093502429734
+CHUNK_SEED_ITERATION = 0x9823423497823423
+HIDDEN_DROPOUT_SEEDS = {  # int literals of Neurons.*Dropout, sign-extended to long
+    "Tanh": wrap_int64(0xDA7A6000 - (1 << 32)),
+    "ExpRectifier": wrap_int64(0xDA7A6000 - (1 << 32)),
+    "Rectifier": 0x3C71F1ED,
+    "Maxout": 0x51C8D00D,
+}
+FLOAT_MAX = float(np.finfo(np.float32).max)
+ACTIVATION_CODES = {
+    "Tanh": online.TANH,
+    "Rectifier": online.RECTIFIER,
+    "Maxout": online.MAXOUT,
+    "ExpRectifier": online.EXP_RECTIFIER,
+    "Linear": online.LINEAR,
+    "Softmax": online.SOFTMAX,
+}
+DISTRIBUTION_CODES = {
+    "gaussian": online.GAUSSIAN,
+    "laplace": online.LAPLACE,
+    "quantile": online.QUANTILE,
+    "huber": online.HUBER,
+    "poisson": online.POISSON,
+    "gamma": online.GAMMA,
+    "tweedie": online.TWEEDIE,
+}
+LOSS_CODES = {
+    "CrossEntropy": online.LOSS_CROSS_ENTROPY,
+    "Automatic": online.LOSS_CROSS_ENTROPY,
+    "Quadratic": online.LOSS_QUADRATIC,
+    "Absolute": online.LOSS_ABSOLUTE,
+    "Huber": online.LOSS_HUBER,
+}
+#: H2O's instability limits (DeepLearningModelInfo.computeStats).
+WEIGHT_LIMIT = 1e10
+BIAS_LIMIT = 1e5
+
+
+def float32(value: float) -> float:
+    """Round to float32, as H2O stores rates and regularisation strengths."""
+    return float(np.float32(value))
+
+
+def has_momentum(p: Mapping[str, Any]) -> bool:
+    """Whether SGD uses momentum (H2O's ``has_momenta``)."""
+    return not p["adaptive_rate"] and (p["momentum_start"] != 0 or p["momentum_stable"] != 0)
+
+
+def momentum_at(p: Mapping[str, Any], samples: float) -> float:
+    """Return the documented momentum ramp at ``samples`` processed (H2O trains with a constant)."""
+    m = p["momentum_start"]
+    if p["momentum_ramp"] > 0:
+        if samples >= p["momentum_ramp"]:
+            m = p["momentum_stable"]
+        else:
+            m += (p["momentum_stable"] - p["momentum_start"]) * samples / p["momentum_ramp"]
+    return float32(m)
+
+
+def rate_at(p: Mapping[str, Any], layer: int, samples: float) -> float:
+    """Return the SGD rate of weight layer ``layer`` after ``samples`` (annealing, decay)."""
+    base = p["rate"] * math.pow(p["rate_decay"], layer)
+    return float32(base / (1 + p["rate_annealing"] * samples))
+
+
+def resolve_samples_per_iteration(p: Mapping[str, Any], spec: NetworkSpec, n_rows: int) -> int:
+    """H2O's ``computeTrainSamplesPerIteration`` on one node."""
+    tspi = p["train_samples_per_iteration"]
+    if p["reproducible"] and tspi == -2:
+        tspi = -1
+    if tspi in (0, -1):
+        return n_rows
+    if tspi >= 1:
+        return int(max(1, min(tspi, p["epochs"] * n_rows)))
+    # -2: auto-tuning, single node: 1% communication against a computation estimate
+    model_size = sum(spec.rows(i) * (spec.units[i] + 1) for i in range(len(spec.units) - 1))
+    factor = 50 * (
+        8 if base_activation(spec.activation) == "Maxout" else 5 if "Tanh" in spec.activation else 1
+    )
+    gflops, cores = 10.0, max(1, os.cpu_count() or 1)
+    t_row = (factor * model_size + 10000 * spec.units[0]) / (gflops * 1e9) / cores * 1e6  # µs
+    t_comm, fraction = 1e4, 1e-3
+    tspi = (t_comm / fraction - t_comm) / t_row
+    tspi = min(tspi, 10 * n_rows)
+    if tspi > n_rows and abs(tspi % n_rows) / n_rows < 0.2:
+        tspi -= tspi % n_rows
+    tspi = min(tspi, p["epochs"] * n_rows / 10)
+    tspi = min(tspi, 10 * 1e6 / t_row)
+    return int(min(max(1, tspi), 100000))
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything the online engine reads besides the data and the state."""
+
+    units: np.ndarray
+    activations: np.ndarray
+    multipliers: np.ndarray
+    dropout: np.ndarray
+    aoffsets: np.ndarray
+    cfg_i: np.ndarray
+    cfg_f: np.ndarray
+
+
+def engine_config(
+    spec: NetworkSpec, p: Mapping[str, Any], seed: int, category: str, resp: tuple
+) -> EngineConfig:
+    """Translate the resolved parameters into the engine's arrays."""
+    n_layers = len(spec.units) - 1
+    units = np.asarray(spec.units, dtype=np.int64)
+    acts = np.array(
+        [ACTIVATION_CODES[spec.layer_activation(i)] for i in range(n_layers)], dtype=np.int64
+    )
+    mult = np.array([spec.rows(i) // spec.units[i + 1] for i in range(n_layers)], dtype=np.int64)
+    training_dropout = spec.activation.endswith("WithDropout")
+    drop = np.array(
+        [
+            spec.hidden_dropout_ratios[i] if training_dropout and i < spec.n_hidden else -1.0
+            for i in range(n_layers)
+        ]
+    )
+    aoff = np.concatenate([[0], np.cumsum(units)]).astype(np.int64)
+    adaptive = bool(p["adaptive_rate"])
+    out = {"AutoEncoder": online.OUT_AUTOENCODER, "Regression": online.OUT_LINEAR}.get(
+        category, online.OUT_SOFTMAX
+    )
+    cfg_i = np.zeros(online.N_CFG_I, dtype=np.int64)
+    cfg_i[online.I_ADAPTIVE] = adaptive
+    cfg_i[online.I_NESTEROV] = p["nesterov_accelerated_gradient"]
+    cfg_i[online.I_MOMENTA] = has_momentum(p)
+    cfg_i[online.I_FAST] = p["fast_mode"]
+    cfg_i[online.I_SHORTCUT] = p["fast_mode"] or (
+        not adaptive and not has_momentum(p) and p["l1"] == 0 and p["l2"] == 0
+    )
+    cfg_i[online.I_OUT] = out
+    cfg_i[online.I_LOSS] = LOSS_CODES.get(p["loss"], online.LOSS_CROSS_ENTROPY)
+    cfg_i[online.I_DIST] = DISTRIBUTION_CODES.get(p["distribution"], online.GAUSSIAN)
+    cfg_i[online.I_REPRODUCIBLE] = p["reproducible"]
+    cfg_i[online.I_HIDDEN_DROP_C] = HIDDEN_DROPOUT_SEEDS[base_activation(spec.activation)]
+    cfg_i[online.I_SEED] = seed
+    cfg_i[online.I_HAS_OFFSET] = resp[2]
+    # H2O evaluates the max_w2 rescale even at its default (Float.MAX_VALUE), where it never fires.
+    cfg_i[online.I_RESCALE] = float32(p["max_w2"]) < FLOAT_MAX
+    cfg_f = np.zeros(online.N_CFG_F)
+    cfg_f[online.F_RHO] = float32(p["rho"])
+    cfg_f[online.F_EPS] = float32(p["epsilon"])
+    cfg_f[online.F_L1] = float32(p["l1"])
+    cfg_f[online.F_L2] = float32(p["l2"])
+    cfg_f[online.F_MAX_W2] = float32(p["max_w2"])
+    cfg_f[online.F_INPUT_DROP] = p["input_dropout_ratio"]
+    cfg_f[online.F_QUANTILE] = p["quantile_alpha"]
+    cfg_f[online.F_TWEEDIE] = p["tweedie_power"]
+    cfg_f[online.F_RESP_SUB] = resp[0]
+    cfg_f[online.F_RESP_MUL] = resp[1]
+    return EngineConfig(units, acts, mult, drop, aoff, cfg_i, cfg_f)
+
+
+def _chunk_bounds(n_rows: int, p: Mapping[str, Any]) -> list[tuple[int, int]]:
+    if p["reproducible"]:
+        return [(0, n_rows)]
+    cores = max(1, os.cpu_count() or 1)
+    n_chunks = min(4 * cores, n_rows) if p["force_load_balance"] else cores
+    edges = np.linspace(0, n_rows, n_chunks + 1).astype(np.int64)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+def observation_weights(rows: TrainingRows) -> tuple[np.ndarray, float]:
+    """Return the weights to sample rows by and their mean (0.0 when the weights do not sample).
+
+    As H2O: a constant weight column, or one of 0s and 1s, selects rows but does not weight them.
+    """
+    w = rows.weights
+    if np.all(w == w[0]) or np.all((w == 0) | (w == 1)):
+        return w, 0.0
+    return w, float(w.mean())
+
+
+def epoch_rows(rows: TrainingRows) -> int:
+    """Rows in one epoch: all rows, or ``round(n * mean(w))`` for 0/1 weights (H2O's rule)."""
+    w = rows.weights
+    if np.all((w == 0) | (w == 1)) and not np.all(w == 1):
+        return max(1, int(round(len(w) * w.mean())))
+    return len(w)
+
+
+def check_finite(state: NetworkState) -> None:
+    """Raise a :class:`DataError` if the network diverged (H2O's instability limits, section 6.2)."""
+    for layer, (w, b) in enumerate(zip(state.weights, state.biases, strict=True)):
+        w64 = w.astype(np.float64)
+        bad = (
+            not np.all(np.isfinite(w64))
+            or not np.all(np.isfinite(b))
+            or abs(w64.mean()) > WEIGHT_LIMIT
+            or w64.std() > WEIGHT_LIMIT
+            or abs(b.mean()) > BIAS_LIMIT
+            or b.std() > BIAS_LIMIT
+        )
+        if bad:
+            raise DataError(
+                f"training diverged: the weights or biases of layer {layer + 1} became non-finite or "
+                f"exceeded H2O's stability limits after {state.processed} samples. Usual fixes: a lower "
+                "rate (or adaptive_rate=True), a max_w2 limit (e.g. 10), l1/l2 regularisation, or "
+                "standardize=True"
+            )
+
+
+def _run_iteration(
+    state: NetworkState,
+    config: EngineConfig,
+    data: tuple,
+    chunks: list[tuple[int, int]],
+    use_fraction: np.float32,
+    shuffle: bool,
+    rates: np.ndarray,
+    moms: np.ndarray,
+    pool: ThreadPoolExecutor | None,
+) -> int:
+    """Train one iteration over the chunks (in parallel when there is a pool); return samples."""
+    seed = int(config.cfg_i[online.I_SEED])
+    limit = float(use_fraction) * data[0].shape[0]
+    done_so_far = [0]
+    lock = threading.Lock()
+
+    def run(bounds: tuple[int, int]) -> int:
+        with lock:  # H2O's chunkInit: a chunk starts only while the node is short of its share
+            if done_so_far[0] >= limit:
+                return 0
+        start, stop = bounds
+        chunk_seed = wrap_int64(
+            wrap_int64(CHUNK_SEED_BASE + seed + state.processed + start)
+            * wrap_int64(state.iterations + CHUNK_SEED_ITERATION)
+        )
+        done = online.train_chunk(
+            start, stop, chunk_seed, use_fraction, shuffle, state.processed, *data,
+            config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
+            config.activations, config.multipliers, config.dropout, state.flat_weights,
+            state.flat_biases, state.ada_weights, state.ada_biases, state.momentum_weights,
+            state.momentum_biases, rates, moms, config.cfg_i, config.cfg_f,
+        )  # fmt: skip
+        with lock:
+            done_so_far[0] += done
+        return done
+
+    return sum(pool.map(run, chunks)) if pool else run(chunks[0])
+
+
+def train(
+    state: NetworkState,
+    rows: TrainingRows,
+    p: Mapping[str, Any],
+    config: EngineConfig,
+    on_iteration: Callable[[NetworkState], bool] | None = None,
+) -> NetworkState:
+    """Run iterations until the epoch target, the time budget, or ``on_iteration`` says stop.
+
+    Parameters
+    ----------
+    state : NetworkState
+        Trained in place.
+    rows : TrainingRows
+        Encoded training rows.
+    p : mapping
+        Resolved parameters.
+    config : EngineConfig
+        The engine's view of the network and parameters.
+    on_iteration : callable, optional
+        Called after every iteration with the state; return True to stop (scoring, early stopping).
+
+    """
+    n_rows = rows.inputs.nrows
+    state.training_rows = epoch_rows(rows)
+    tspi = resolve_samples_per_iteration(p, state.spec, n_rows)
+    use_fraction = np.float32(np.float32(tspi) / np.float32(n_rows))
+    shuffle = bool(p["shuffle_training_data"]) or (tspi == n_rows and p["reproducible"])
+    chunks = _chunk_bounds(n_rows, p)
+    n_layers = len(state.spec.units) - 1
+    response = rows.response if rows.response is not None else np.zeros(n_rows)
+    offset = rows.offset if rows.offset is not None else np.zeros(n_rows)
+    weights, mean_weight = observation_weights(rows)
+    data = (
+        rows.inputs.cat_slots,
+        rows.inputs.numeric,
+        response,
+        offset,
+        rows.usable,
+        weights,
+        mean_weight,
+    )
+    started = time.monotonic()
+    workers = min(len(chunks), max(1, os.cpu_count() or 1))
+    pool = ThreadPoolExecutor(max_workers=workers) if len(chunks) > 1 else None
+    try:
+        while state.processed / state.training_rows < p["epochs"]:
+            state.iterations += 1
+            samples = float(state.processed)
+            moms = np.array(
+                [0.0 if p["adaptive_rate"] else momentum_at(p, samples)] * n_layers,
+                dtype=np.float32,
+            )
+            rates = np.array(
+                [0.0 if p["adaptive_rate"] else rate_at(p, i, samples) for i in range(n_layers)],
+                dtype=np.float32,
+            ) * (np.float32(1.0) - moms)
+
+            done = _run_iteration(
+                state, config, data, chunks, use_fraction, shuffle, rates, moms, pool
+            )
+            state.processed += int(done)
+            check_finite(state)
+            if on_iteration is not None and on_iteration(state):
+                break
+            if p["max_runtime_secs"] > 0 and time.monotonic() - started > p["max_runtime_secs"]:
+                break
+    finally:
+        if pool:
+            pool.shutdown()
+    return state
