@@ -49,7 +49,9 @@ RESPONSE_LEVELS = ("no", "yes")
 
 
 # -- data -----------------------------------------------------------------------------------------------
-def make_frame(n_rows: int, n_numeric: int, cat_levels: tuple[int, ...], seed: int = SEED) -> pd.DataFrame:
+def make_frame(
+    n_rows: int, n_numeric: int, cat_levels: tuple[int, ...], seed: int = SEED
+) -> pd.DataFrame:
     """Synthetic binary-classification frame: numerics ``x1..``, categoricals ``c1..``, response ``y``.
 
     About ``MISSING_RATE`` of every predictor's values are missing (NaN / None).
@@ -83,8 +85,8 @@ VARIANTS = {
 
 
 # -- timing ---------------------------------------------------------------------------------------------
-def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> tuple[float, Any]:
-    """Median wall time of ``repeats`` calls after ``warmup`` calls, and the last result."""
+def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> tuple[float, float, Any]:
+    """Median and best wall time of ``repeats`` calls after ``warmup`` calls, and the last result."""
     result = None
     for _ in range(warmup):
         result = fn()
@@ -93,7 +95,7 @@ def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> tuple[flo
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return statistics.median(times), min(times), result
 
 
 def max_abs_diff(probs: pd.DataFrame, reference: np.ndarray) -> float:
@@ -115,7 +117,11 @@ def cpu_model() -> str:
     except OSError:
         return platform.processor() or "unknown"
     model = fields.get("model name", "unknown")
-    extra = [f"family {fields[k]}" if k == "cpu family" else f"model {fields[k]}" for k in ("cpu family", "model") if k in fields]
+    extra = [
+        f"family {fields[k]}" if k == "cpu family" else f"model {fields[k]}"
+        for k in ("cpu family", "model")
+        if k in fields
+    ]
     return f"{model} ({', '.join(extra)})" if extra else model
 
 
@@ -154,7 +160,12 @@ def machine_lines(java_version: str) -> list[str]:
         pass
     env = ", ".join(
         f"{k}={os.environ[k]}" if k in os.environ else f"{k} unset"
-        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+        for k in (
+            "OPENBLAS_CORETYPE",
+            "OPENBLAS_L2_SIZE",
+            "OPENBLAS_NUM_THREADS",
+            "OMP_NUM_THREADS",
+        )
     )
     return [
         f"- CPU: {cpu_model()}, nproc {affinity}, memory {mem}",
@@ -194,7 +205,9 @@ def tabdl_stages(model: Any, frame_input: Any, repeats: int = 3) -> dict[str, fl
         out = np.empty((rows.nrows, fitted.spec.units[-1]), dtype=np.float64)
         for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
             block = rows.rows(start, start + SCORING_CHUNK_ROWS)
-            acts = forward(fitted.spec, fitted.weights, fitted.biases, block, fitted.datainfo.num_start, stop)
+            acts = forward(
+                fitted.spec, fitted.weights, fitted.biases, block, fitted.datainfo.num_start, stop
+            )
             out[start : start + block.nrows] = acts[-1]
         t3 = time.perf_counter()
         like_input(fitted._classification_output(out), frame.source)
@@ -204,6 +217,99 @@ def tabdl_stages(model: Any, frame_input: Any, repeats: int = 3) -> dict[str, fl
         for key, dt in zip(runs, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             runs[key].append(dt)
     return {k: statistics.median(v) for k, v in runs.items()}
+
+
+# -- one variant ----------------------------------------------------------------------------------------
+Row = tuple[str, str, float, float, str]  # variant, method, median s, best s, max abs diff
+
+
+def bench_variant(
+    variant: str, df: pd.DataFrame, workdir: str, genmodel_jar: str | None, args: argparse.Namespace
+) -> tuple[list[Row], dict[str, float], str | None, list[str]]:
+    """Train on ``df`` with H2O, time every scoring method; return rows, tabdl stages, jar, notes."""
+    import h2o
+    from h2o.estimators import H2ODeepLearningEstimator
+
+    import tabdl
+
+    rows: list[Row] = []
+    notes: list[str] = []
+    col_types = {c: ("enum" if c.startswith("c") or c == "y" else "real") for c in df.columns}
+    # H2OFrame(pandas) writes a missing string as the level "nan": declare it missing, or H2O
+    # scores those rows with a trained "nan" level while the MOJO uses the NA bucket.
+    hf = h2o.H2OFrame(df, column_types=col_types, na_strings=["nan"])
+    h2o_na, pd_na = int(sum(hf[c].isna().sum() for c in df.columns)), int(df.isna().sum().sum())
+    if h2o_na != pd_na:
+        raise RuntimeError(f"H2O sees {h2o_na} missing values, pandas {pd_na}")
+    dl = H2ODeepLearningEstimator(hidden=[200, 200], epochs=0.1, seed=1, activation="Rectifier")
+    t0 = time.perf_counter()
+    dl.train(x=[c for c in df.columns if c != "y"], y="y", training_frame=hf)
+    print(f"H2O training: {time.perf_counter() - t0:.1f} s", flush=True)
+    mojo_dir = tempfile.mkdtemp(dir=workdir)
+    mojo = dl.download_mojo(path=mojo_dir, get_genmodel_jar=genmodel_jar is None)
+    if genmodel_jar is None:
+        candidate = os.path.join(mojo_dir, "h2o-genmodel.jar")
+        if os.path.isfile(candidate):
+            genmodel_jar = shutil.copy(candidate, os.path.join(workdir, "h2o-genmodel.jar"))
+
+    # (a) H2O in cluster: predict, then download the predictions
+    t_pred, b_pred, pred_hf = timed(lambda: dl.predict(hf), args.repeats)
+    t_dl, b_dl, h2o_pred = timed(lambda: pred_hf.as_data_frame(), args.repeats)
+    reference = h2o_pred[list(RESPONSE_LEVELS)].to_numpy(dtype=np.float64)
+    rows.append((variant, "H2O in-cluster `predict`", t_pred, b_pred, "reference"))
+    rows.append((variant, "H2O `.as_data_frame()` of the predictions", t_dl, b_dl, "-"))
+    rows.append((variant, "H2O predict + as_data_frame", t_pred + t_dl, b_pred + b_dl, "-"))
+
+    # (b) H2O's MOJO runtime
+    if args.no_mojo_runtime:
+        pass
+    elif genmodel_jar is None:
+        notes.append("h2o-genmodel.jar could not be downloaded; MOJO runtime skipped")
+    else:
+        try:
+            t_mojo, b_mojo, mojo_pred = timed(
+                lambda: h2o.mojo_predict_pandas(df, mojo, genmodel_jar_path=genmodel_jar),
+                args.repeats,
+            )
+            diff = max_abs_diff(mojo_pred, reference)
+            rows.append((variant, "H2O MOJO `mojo_predict_pandas`", t_mojo, b_mojo, f"{diff:.2e}"))
+            # the JVM subprocess alone, on a CSV written beforehand (same command as mojo_predict_csv)
+            csv_in = os.path.join(mojo_dir, "input.csv")
+            df.to_csv(csv_in)
+            cmd = [
+                "java", "-Xmx4g", "-XX:ReservedCodeCacheSize=256m", "-cp", genmodel_jar,
+                "hex.genmodel.tools.PredictCsv", "--mojo", mojo, "--input", csv_in,
+                "--output", os.path.join(mojo_dir, "prediction.csv"), "--decimal",
+            ]  # fmt: skip
+            t_java, b_java, _ = timed(
+                lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL), args.repeats
+            )
+            rows.append(
+                (variant, "H2O MOJO: PredictCsv JVM only (CSV in/out)", t_java, b_java, "-")
+            )
+        except Exception as err:  # noqa: BLE001 - report it, go on
+            notes.append(f"mojo_predict_pandas failed ({variant}): {type(err).__name__}: {err}")
+            print(notes[-1], flush=True)
+
+    # (c) tabdl, pandas input; (d) tabdl, pyarrow input
+    model = tabdl.import_mojo(mojo)
+    t_tab, b_tab, tab_pred = timed(lambda: model.predict(df), args.repeats)
+    diff_pd = max_abs_diff(tab_pred, reference)
+    rows.append((variant, "tabdl `predict(pandas)`", t_tab, b_tab, f"{diff_pd:.2e}"))
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    t_arrow, b_arrow, arrow_pred = timed(lambda: model.predict(table), args.repeats)
+    diff_pa = max_abs_diff(arrow_pred.to_pandas(), reference)
+    rows.append((variant, "tabdl `predict(pyarrow.Table)`", t_arrow, b_arrow, f"{diff_pa:.2e}"))
+    same_label = tab_pred["predict"].astype(str).to_numpy() == h2o_pred["predict"].astype(str)
+    print(
+        f"max |p_tabdl - p_h2o| = {max(diff_pd, diff_pa):.3e}; "
+        f"labels agree on {float(np.mean(same_label)):.4%} of rows",
+        flush=True,
+    )
+    stages = tabdl_stages(model, df, args.repeats)
+    for key in (pred_hf, hf, dl):
+        h2o.remove(key)
+    return rows, stages, genmodel_jar, notes
 
 
 # -- main -----------------------------------------------------------------------------------------------
@@ -216,16 +322,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import h2o
-    from h2o.estimators import H2ODeepLearningEstimator
-
-    import tabdl
 
     workdir = tempfile.mkdtemp(prefix="tabdl_bench_")
-    results: list[tuple[str, str, float, float | None, str]] = []
+    results: list[Row] = []
     stages: dict[str, dict[str, float]] = {}
     notes: list[str] = []
     jv = java_version()
     t_start = time.perf_counter()
+    load_start = os.getloadavg()
     h2o.init(
         port=args.port,
         bind_to_localhost=True,
@@ -240,100 +344,33 @@ def main(argv: list[str] | None = None) -> int:
         for variant, (n_num, levels) in VARIANTS.items():
             print(f"\n== {variant}: {args.rows} rows", flush=True)
             df = make_frame(args.rows, n_num, levels)
-            col_types = {c: ("enum" if c.startswith("c") or c == "y" else "real") for c in df.columns}
-            # H2OFrame(pandas) writes a missing string as the level "nan": declare it missing
-            hf = h2o.H2OFrame(df, column_types=col_types, na_strings=["nan"])
-            h2o_na = int(sum(hf[c].isna().sum() for c in df.columns))
-            if h2o_na != int(df.isna().sum().sum()):
-                raise RuntimeError(f"H2O sees {h2o_na} missing values, pandas {int(df.isna().sum().sum())}")
-            predictors = [c for c in df.columns if c != "y"]
-            dl = H2ODeepLearningEstimator(
-                hidden=[200, 200], epochs=0.1, seed=1, activation="Rectifier"
+            rows, stages[variant], genmodel_jar, more = bench_variant(
+                variant, df, workdir, genmodel_jar, args
             )
-            t0 = time.perf_counter()
-            dl.train(x=predictors, y="y", training_frame=hf)
-            print(f"H2O training: {time.perf_counter() - t0:.1f} s", flush=True)
-            mojo_dir = os.path.join(workdir, f"v{len(stages)}")
-            os.makedirs(mojo_dir)
-            mojo = dl.download_mojo(path=mojo_dir, get_genmodel_jar=genmodel_jar is None)
-            if genmodel_jar is None:
-                candidate = os.path.join(mojo_dir, "h2o-genmodel.jar")
-                genmodel_jar = candidate if os.path.isfile(candidate) else None
-                if genmodel_jar is not None:
-                    genmodel_jar = shutil.copy(genmodel_jar, os.path.join(workdir, "h2o-genmodel.jar"))
-            n = args.rows
-
-            # (a) H2O in cluster
-            t_pred, pred_hf = timed(lambda: dl.predict(hf), args.repeats)
-            t_dl, h2o_pred = timed(lambda: pred_hf.as_data_frame(), args.repeats)
-            reference = h2o_pred[list(RESPONSE_LEVELS)].to_numpy(dtype=np.float64)
-            results.append((variant, "H2O in-cluster `predict`", n / t_pred, t_pred, "reference"))
-            results.append((variant, "H2O `.as_data_frame()` of the predictions", n / t_dl, t_dl, "-"))
-            t_both = t_pred + t_dl
-            results.append((variant, "H2O predict + as_data_frame", n / t_both, t_both, "-"))
-
-            # (b) H2O's MOJO runtime
-            if args.no_mojo_runtime:
-                pass
-            elif genmodel_jar is None:
-                notes.append("h2o-genmodel.jar could not be downloaded; MOJO runtime skipped")
-            else:
-                try:
-                    t_mojo, mojo_pred = timed(
-                        lambda: h2o.mojo_predict_pandas(df, mojo, genmodel_jar_path=genmodel_jar),
-                        args.repeats,
-                    )
-                    diff = max_abs_diff(mojo_pred, reference)
-                    results.append((variant, "H2O MOJO `mojo_predict_pandas`", n / t_mojo, t_mojo, f"{diff:.2e}"))
-                    # the JVM subprocess alone, on a CSV written beforehand
-                    csv_in = os.path.join(workdir, "input.csv")
-                    csv_out = os.path.join(workdir, "prediction.csv")
-                    df.to_csv(csv_in)
-                    cmd = [
-                        "java", "-Xmx4g", "-XX:ReservedCodeCacheSize=256m", "-cp", genmodel_jar,
-                        "hex.genmodel.tools.PredictCsv", "--mojo", mojo, "--input", csv_in,
-                        "--output", csv_out, "--decimal",
-                    ]
-                    t_java, _ = timed(
-                        lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL), args.repeats
-                    )
-                    results.append((variant, "H2O MOJO: PredictCsv JVM only (CSV in/out)", n / t_java, t_java, "-"))
-                except Exception as err:  # noqa: BLE001 - report, go on
-                    notes.append(f"mojo_predict_pandas failed ({variant}): {type(err).__name__}: {err}")
-                    print(notes[-1], flush=True)
-
-            # (c) tabdl, pandas input; (d) pyarrow input
-            model = tabdl.import_mojo(mojo)
-            t_tab, tab_pred = timed(lambda: model.predict(df), args.repeats)
-            diff = max_abs_diff(tab_pred, reference)
-            results.append((variant, "tabdl `predict(pandas)`", n / t_tab, t_tab, f"{diff:.2e}"))
-            table = pa.Table.from_pandas(df, preserve_index=False)
-            t_arrow, arrow_pred = timed(lambda: model.predict(table), args.repeats)
-            diff = max_abs_diff(arrow_pred.to_pandas(), reference)
-            results.append((variant, "tabdl `predict(pyarrow.Table)`", n / t_arrow, t_arrow, f"{diff:.2e}"))
-            labels_agree = float(
-                np.mean(tab_pred["predict"].astype(str).to_numpy() == h2o_pred["predict"].astype(str).to_numpy())
-            )
-            print(f"max |p_tabdl - p_h2o| = {diff:.3e}; labels agree on {labels_agree:.4%} of rows", flush=True)
-
-            stages[variant] = tabdl_stages(model, df, args.repeats)
-            h2o.remove(pred_hf)
-            h2o.remove(hf)
-            h2o.remove(dl)
+            results += rows
+            notes += more
     finally:
         h2o.cluster().shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
 
     print("\n## Machine\n")
     print("\n".join(machine_lines(jv)))
+    load_end = os.getloadavg()
+    print(
+        f"- Load average (1/5/15 min) at start {'/'.join(f'{x:.2f}' for x in load_start)}, "
+        f"at end {'/'.join(f'{x:.2f}' for x in load_end)}"
+    )
     print(f"\n## Scoring {args.rows:,} rows (median of {args.repeats} runs after 1 warm-up)\n")
-    print("| variant | method | rows/s | seconds | max abs diff vs H2O |")
-    print("|---|---|---:|---:|---:|")
-    for variant, method, rate, secs, diff in results:
-        print(f"| {variant} | {method} | {rate:,.0f} | {secs:.3f} | {diff} |")
+    print("| variant | method | rows/s | seconds (median) | seconds (best) | max abs diff vs H2O |")
+    print("|---|---|---:|---:|---:|---:|")
+    for variant, method, secs, best, diff in results:
+        print(
+            f"| {variant} | {method} | {args.rows / secs:,.0f} | {secs:.3f} | {best:.3f} | {diff} |"
+        )
     print("\n## tabdl stages (pandas input; median seconds)\n")
-    print("| variant | " + " | ".join(next(iter(stages.values()))) + " |")
-    print("|---|" + "---:|" * len(next(iter(stages.values()))))
+    names = list(next(iter(stages.values())))
+    print("| variant | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
     for variant, st in stages.items():
         print(f"| {variant} | " + " | ".join(f"{v:.3f}" for v in st.values()) + " |")
     for note in notes:

@@ -51,9 +51,12 @@ INPUT_DROPOUT_SEED = 0x1337B4BE
 EXP_CLAMP = 1e19
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
+# Helpers called per unit or per weight are inlined: numba passes every array argument as a struct by
+# value, which costs more than the arithmetic of a small unit.
+_INLINE = {**_JIT, "inline": "always"}
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _approx_sqrt_f(x: np.float32, fbuf: np.ndarray, ibuf: np.ndarray) -> np.float32:
     # MathUtils.approxSqrt(float): intBitsToFloat(532483686 + (floatToRawIntBits(x) >> 1))
     fbuf[0] = x
@@ -61,7 +64,7 @@ def _approx_sqrt_f(x: np.float32, fbuf: np.ndarray, ibuf: np.ndarray) -> np.floa
     return fbuf[0]
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _approx_sqrt_d(x: float, dbuf: np.ndarray, lbuf: np.ndarray) -> float:
     # MathUtils.approxSqrt(double): longBitsToDouble(((doubleToLongBits(x) >> 32) + 1072632448) << 31)
     dbuf[0] = x
@@ -69,7 +72,7 @@ def _approx_sqrt_d(x: float, dbuf: np.ndarray, lbuf: np.ndarray) -> float:
     return dbuf[0]
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _sign(x: float) -> float:
     if x > 0.0:
         return 1.0
@@ -78,7 +81,7 @@ def _sign(x: float) -> float:
     return x  # 0.0, -0.0 or NaN, as Math.signum
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _neg_half_gradient(dist: np.int64, t: float, f: float, cfg_f: np.ndarray) -> float:
     """H2O's ``negHalfGradient(t, f)`` of a distribution, f in link space (Huber delta 1)."""
     if dist == GAUSSIAN:
@@ -100,7 +103,7 @@ def _neg_half_gradient(dist: np.int64, t: float, f: float, cfg_f: np.ndarray) ->
     return t * min(EXP_CLAMP, np.exp(f * (1.0 - p))) - min(EXP_CLAMP, np.exp(f * (2.0 - p)))
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _softmax_error(loss: np.int64, t: float, y: float) -> float:
     if loss == LOSS_CROSS_ENTROPY:
         return t - y
@@ -113,7 +116,7 @@ def _softmax_error(loss: np.int64, t: float, y: float) -> float:
     return (4.0 * (1.0 - y) if y > 0.5 else 2.0) * ((1.0 - y) * y)
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _fill_dropout_bits(bits: np.ndarray, ratio: float, g: np.ndarray) -> None:
     # Dropout.fillBytes: nextBytes for ratio 0.5, else one nextFloat per (padded) unit
     if ratio == 0.5:
@@ -125,12 +128,12 @@ def _fill_dropout_bits(bits: np.ndarray, ratio: float, g: np.ndarray) -> None:
             bits[i // 8] |= np.uint8(1 << (i % 8))
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _active(bits: np.ndarray, unit: np.int64) -> bool:
     return (bits[unit // 8] & (1 << (unit % 8))) != 0
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _dot_h2o_order(
     w: np.ndarray,
     wstart: np.int64,
@@ -161,6 +164,30 @@ def _dot_h2o_order(
         c = idx[k]
         res += np.float64(w[wstart + c]) * a[astart + c]
         k += 1
+    return res
+
+
+@nb.njit(**_INLINE)
+def _dot_h2o_order_dense(
+    w: np.ndarray, wstart: np.int64, a: np.ndarray, astart: np.int64, cols: np.int64
+) -> float:
+    """Dense ``_dot_h2o_order``: eight independent partial sums (one SIMD lane each), then the tail."""
+    extra = cols - cols % 8
+    p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
+    for c in range(0, extra, 8):
+        p0 += np.float64(w[wstart + c]) * a[astart + c]
+        p1 += np.float64(w[wstart + c + 1]) * a[astart + c + 1]
+        p2 += np.float64(w[wstart + c + 2]) * a[astart + c + 2]
+        p3 += np.float64(w[wstart + c + 3]) * a[astart + c + 3]
+        p4 += np.float64(w[wstart + c + 4]) * a[astart + c + 4]
+        p5 += np.float64(w[wstart + c + 5]) * a[astart + c + 5]
+        p6 += np.float64(w[wstart + c + 6]) * a[astart + c + 6]
+        p7 += np.float64(w[wstart + c + 7]) * a[astart + c + 7]
+    res = 0.0
+    res += p0 + p1 + p2 + p3
+    res += p4 + p5 + p6 + p7
+    for c in range(extra, cols):
+        res += np.float64(w[wstart + c]) * a[astart + c]
     return res
 
 
@@ -197,7 +224,10 @@ def _forward_layer(
         if use_bits and not _active(bits, r):
             z = 0.0  # a dropped unit: no sum, no bias
         else:
-            z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
+            if layer == 0:
+                z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
+            else:
+                z = _dot_h2o_order_dense(W, woff[layer] + r * cols, A, a_in, cols)
             z += B[boff[layer] + r]
         A[a_out + r] = z
     if code == TANH:
@@ -222,7 +252,7 @@ def _forward_layer(
             A[a_out + r] /= scaling
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, ibuf) -> float:
     """Apply one weight's update; return its squared gradient (for the ADADELTA bias rate)."""
     if cfg_i[I_ADAPTIVE]:
@@ -230,13 +260,14 @@ def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, 
         eps = np.float32(cfg_f[F_EPS])
         one_minus_rho = np.float32(1.0) - rho
         grad2 = grad * grad
-        Wacc[2 * widx + 1] = np.float32(
-            np.float64(rho * Wacc[2 * widx + 1]) + np.float64(one_minus_rho) * grad2
+        n_w = W.shape[0]  # E[dx^2] in Wacc[:n_w], E[g^2] in Wacc[n_w:]
+        Wacc[n_w + widx] = np.float32(
+            np.float64(rho * Wacc[n_w + widx]) + np.float64(one_minus_rho) * grad2
         )
-        ratio = np.float32(Wacc[2 * widx] + eps) / np.float32(Wacc[2 * widx + 1] + eps)
+        ratio = np.float32(Wacc[widx] + eps) / np.float32(Wacc[n_w + widx] + eps)
         step = _approx_sqrt_f(ratio, fbuf, ibuf)
         scaled = np.float64(np.float32(np.float32(one_minus_rho * step) * step))
-        Wacc[2 * widx] = np.float32(np.float64(rho * Wacc[2 * widx]) + scaled * grad2)
+        Wacc[widx] = np.float32(np.float64(rho * Wacc[widx]) + scaled * grad2)
         W[widx] = np.float32(np.float64(W[widx]) + np.float64(step) * grad)
         return grad2
     if not cfg_i[I_NESTEROV]:
@@ -255,7 +286,7 @@ def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, 
     return 0.0
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf) -> None:
     l1 = cfg_f[F_L1]
     l2 = cfg_f[F_L2]
@@ -285,7 +316,7 @@ def _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, 
         B[bidx] += step * d
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _sum_squares(W, start, stride, count) -> np.float32:
     # MathUtils.sumSquares: float32, eight partial sums, then the tail
     extra = count - count % 8
@@ -306,7 +337,155 @@ def _sum_squares(W, start, stride, count) -> np.float32:
     return result
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
+def _adadelta_unit(
+    layer,
+    r,
+    g,
+    units,
+    woff,
+    boff,
+    aoff,
+    mult,
+    W,
+    B,
+    A,
+    E,
+    maxk,
+    Wacc,
+    Bacc,
+    cfg_i,
+    cfg_f,
+    in_idx,
+    n_in_idx,
+    num_start,
+    work,
+    dbuf,
+    lbuf,
+) -> None:
+    """ADADELTA update of one unit's incoming weights and bias, in passes that vectorise.
+
+    Per weight the arithmetic is exactly that of ``_update_weight``; the weights of a unit are
+    independent of each other, so only the sum of squared gradients (for the bias rate) keeps H2O's
+    sequential order.
+    """
+    if cfg_i[I_SHORTCUT] and g == 0.0:
+        return
+    cols = units[layer]
+    a_in = aoff[layer]
+    channels = mult[layer]
+    k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
+    row_start = woff[layer] + channels * r * cols + k_win
+    fast = cfg_i[I_FAST] != 0
+    sparse = layer == 0 and fast
+    l1 = cfg_f[F_L1]
+    l2 = cfg_f[F_L2]
+    if layer > 0:  # propagate the error with the pre-update weights
+        if channels == 1:
+            _propagate(E[a_in : a_in + cols], W[row_start : row_start + cols], g)
+        else:
+            for c in range(cols):
+                E[a_in + c] += g * np.float64(W[row_start + channels * c])
+    gw, gpa, gbuf, g2buf, keep, ratio, ratio_i, gdx, gg = work
+    n_w = W.shape[0]  # ADADELTA state: E[dx^2] in Wacc[:n_w], E[g^2] in Wacc[n_w:]
+    rho, eps = np.float32(cfg_f[F_RHO]), np.float32(cfg_f[F_EPS])
+    avg_grad2 = 0.0
+    # Columns before `dense_from` are gathered (the active one-hot slots of the input layer, or the
+    # winning channel of Maxout); the rest is updated in place as contiguous vectors.
+    dense_from = num_start if sparse else (cols if channels == 2 else 0)
+    n_gather = 0
+    if sparse:
+        while n_gather < n_in_idx and in_idx[n_gather] < num_start:
+            n_gather += 1
+    elif channels == 2:
+        n_gather = cols
+    if n_gather > 0:
+        for k in range(n_gather):
+            c = in_idx[k] if sparse else k
+            widx = row_start + channels * c
+            gw[k] = W[widx]
+            gdx[k] = Wacc[widx]
+            gg[k] = Wacc[n_w + widx]
+            gpa[k] = A[a_in + c]
+        _adadelta_vector(
+            n_gather, g, fast, l1, l2, rho, eps, gw, gpa, gbuf, g2buf, keep, ratio, ratio_i, gdx, gg
+        )
+        for k in range(
+            n_gather
+        ):  # H2O's order: a sequential sum (+0.0 for a skipped weight is exact)
+            avg_grad2 += g2buf[k] if keep[k] else 0.0
+        for k in range(n_gather):
+            widx = row_start + channels * (in_idx[k] if sparse else k)
+            W[widx] = gw[k]
+            Wacc[widx] = gdx[k]
+            Wacc[n_w + widx] = gg[k]
+    n_dense = cols - dense_from
+    if n_dense > 0:
+        first = row_start + dense_from
+        _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
+                         A[a_in + dense_from : a_in + cols], gbuf, g2buf, keep, ratio, ratio_i,
+                         Wacc[first : first + n_dense], Wacc[n_w + first : n_w + first + n_dense])  # fmt: skip
+        for k in range(n_dense):
+            avg_grad2 += g2buf[k] if keep[k] else 0.0
+    if cfg_i[I_RESCALE]:
+        _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
+    avg_grad2 /= cols
+    bidx = boff[layer] + (channels * r + k_win)
+    _update_bias(bidx, g, avg_grad2, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, dbuf, lbuf)
+
+
+@nb.njit(**_INLINE)
+def _propagate(e: np.ndarray, w: np.ndarray, g: float) -> None:
+    for c in range(e.shape[0]):
+        e[c] += g * np.float64(w[c])
+
+
+@nb.njit(**_INLINE)
+def _adadelta_vector(
+    n, g, fast, l1, l2, rho, eps, wv, pa, gbuf, g2buf, keep, ratio, ratio_i, edx, eg
+) -> None:
+    """ADADELTA on contiguous vectors of one unit's weights ``wv`` and accumulators, in place.
+
+    Each loop is simple enough for LLVM to vectorise; the arithmetic per element is H2O's.
+    """
+    omr = np.float32(1.0) - rho
+    regularised = l1 != 0.0 or l2 != 0.0
+    for k in range(n):
+        w = np.float64(wv[k])
+        grad = g * pa[k]
+        if regularised:
+            grad = grad - _sign(w) * l1 - w * l2
+        keep[k] = not fast or pa[k] != 0.0
+        g2 = grad * grad
+        gbuf[k] = grad
+        g2buf[k] = g2
+        new_eg = np.float32(np.float64(rho * eg[k]) + np.float64(omr) * g2)
+        eg[k] = new_eg if keep[k] else eg[k]
+        ratio[k] = np.float32(edx[k] + eps) / np.float32(new_eg + eps)
+    for k in range(n):  # MathUtils.approxSqrt(float) on the whole vector
+        ratio_i[k] = np.int32(532483686 + (np.int64(ratio_i[k]) >> 1))
+    for k in range(n):
+        step = ratio[k]
+        scaled = np.float64(np.float32(np.float32(omr * step) * step))
+        new_edx = np.float32(np.float64(rho * edx[k]) + scaled * g2buf[k])
+        new_w = np.float32(np.float64(wv[k]) + np.float64(step) * gbuf[k])
+        edx[k] = new_edx if keep[k] else edx[k]
+        wv[k] = new_w if keep[k] else wv[k]
+
+
+@nb.njit(**_INLINE)
+def _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf) -> None:
+    # max_w2: scale the unit's incoming weights when their squared sum exceeds max_w2
+    max_w2 = np.float32(cfg_f[F_MAX_W2])
+    r2 = _sum_squares(W, row_start, channels, cols)
+    if r2 > max_w2:
+        fbuf = np.empty(1, dtype=np.float32)
+        scale = _approx_sqrt_f(np.float32(max_w2 / r2), fbuf, fbuf.view(np.int32))
+        for c in range(cols):
+            W[row_start + channels * c] = W[row_start + channels * c] * scale
+
+
+@nb.njit(**_INLINE)
 def _backprop_unit(
     layer,
     r,
@@ -364,12 +543,7 @@ def _backprop_unit(
             widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, ibuf
         )
     if cfg_i[I_RESCALE]:
-        max_w2 = np.float32(cfg_f[F_MAX_W2])
-        r2 = _sum_squares(W, row_start, channels, cols)
-        if r2 > max_w2:
-            scale = _approx_sqrt_f(np.float32(max_w2 / r2), fbuf, ibuf)
-            for c in range(cols):
-                W[row_start + channels * c] = W[row_start + channels * c] * scale
+        _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
     if cfg_i[I_ADAPTIVE]:
         avg_grad2 /= cols
     bidx = boff[layer] + (channels * r + k_win)
@@ -409,6 +583,7 @@ def _train_row(
     in_idx,
     all_idx,
     psum,
+    work,
     g,
     fbuf,
     ibuf,
@@ -523,6 +698,10 @@ def _train_row(
                 gr = e * (1.0 if x >= 0.0 else np.exp(x))
             else:
                 gr = e
+            if cfg_i[I_ADAPTIVE]:
+                _adadelta_unit(layer, r, gr, units, woff, boff, aoff, mult, W, B, A, E, maxk, Wacc,
+                               Bacc, cfg_i, cfg_f, in_idx, n_in_idx, num_start, work, dbuf, lbuf)  # fmt: skip
+                continue
             _backprop_unit(
                 layer,
                 r,
@@ -626,6 +805,19 @@ def train_chunk(  # noqa: D417 (the network and state arrays are described in th
     in_idx = np.zeros(units[0], dtype=np.int64)
     all_idx = np.arange(max(units[0], max_units))
     psum = np.zeros(8, dtype=np.float64)
+    width = max(units[0], max_units)
+    ratio = np.zeros(width, dtype=np.float32)
+    work = (
+        np.zeros(width, dtype=np.float32),  # gathered weights
+        np.zeros(width),  # gathered previous activations
+        np.zeros(width),  # gradients
+        np.zeros(width),  # squared gradients
+        np.zeros(width, dtype=np.bool_),  # updated (not skipped by fast_mode)
+        ratio,  # step sizes
+        ratio.view(np.int32),
+        np.zeros(width, dtype=np.float32),  # gathered E[dx^2]
+        np.zeros(width, dtype=np.float32),  # gathered E[g^2]
+    )
     g = np.zeros(2, dtype=np.uint64)
     fbuf = np.zeros(1, dtype=np.float32)
     ibuf = fbuf.view(np.int32)
@@ -702,6 +894,7 @@ def train_chunk(  # noqa: D417 (the network and state arrays are described in th
                     in_idx,
                     all_idx,
                     psum,
+                    work,
                     g,
                     fbuf,
                     ibuf,
