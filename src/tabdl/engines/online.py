@@ -338,10 +338,9 @@ def _sum_squares(W, start, stride, count) -> np.float32:
 
 
 @nb.njit(**_INLINE)
-def _adadelta_unit(
+def _adadelta_layer(
     layer,
-    r,
-    g,
+    gvec,
     units,
     woff,
     boff,
@@ -363,75 +362,115 @@ def _adadelta_unit(
     dbuf,
     lbuf,
 ) -> None:
-    """ADADELTA update of one unit's incoming weights and bias, in passes that vectorise.
+    """ADADELTA update of one layer's weights and biases, given the units' gradients ``gvec``.
 
-    Per weight the arithmetic is exactly that of ``_update_weight``; the weights of a unit are
-    independent of each other, so only the sum of squared gradients (for the bias rate) keeps H2O's
-    sequential order.
+    Exactly H2O's per-unit arithmetic, reorganised: the error is propagated unit after unit (H2O's
+    order of additions into each column), each unit's weights are updated as vectors, and the
+    per-unit sums of squared gradients (the bias rates) are summed in H2O's column order, eight
+    units at a time so that the independent sums overlap.
     """
-    if cfg_i[I_SHORTCUT] and g == 0.0:
-        return
+    gw, gpa, gbuf, g2all, keepall, ratio, ratio_i, gdx, gg, avg = work
+    rows = units[layer + 1]
     cols = units[layer]
     a_in = aoff[layer]
     channels = mult[layer]
-    k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
-    row_start = woff[layer] + channels * r * cols + k_win
     fast = cfg_i[I_FAST] != 0
+    shortcut = cfg_i[I_SHORTCUT] != 0
     sparse = layer == 0 and fast
     l1 = cfg_f[F_L1]
     l2 = cfg_f[F_L2]
-    if layer > 0:  # propagate the error with the pre-update weights
-        if channels == 1:
-            _propagate(E[a_in : a_in + cols], W[row_start : row_start + cols], g)
-        else:
-            for c in range(cols):
-                E[a_in + c] += g * np.float64(W[row_start + channels * c])
-    gw, gpa, gbuf, g2buf, keep, ratio, ratio_i, gdx, gg = work
     n_w = W.shape[0]  # ADADELTA state: E[dx^2] in Wacc[:n_w], E[g^2] in Wacc[n_w:]
     rho, eps = np.float32(cfg_f[F_RHO]), np.float32(cfg_f[F_EPS])
-    avg_grad2 = 0.0
-    # Columns before `dense_from` are gathered (the active one-hot slots of the input layer, or the
-    # winning channel of Maxout); the rest is updated in place as contiguous vectors.
-    dense_from = num_start if sparse else (cols if channels == 2 else 0)
+    # Columns before `dense_from` are gathered (the active one-hot slots of the input layer, or every
+    # column of a Maxout unit's winning channel); the rest is updated in place as contiguous vectors.
     n_gather = 0
     if sparse:
         while n_gather < n_in_idx and in_idx[n_gather] < num_start:
             n_gather += 1
     elif channels == 2:
         n_gather = cols
-    if n_gather > 0:
-        for k in range(n_gather):
-            c = in_idx[k] if sparse else k
-            widx = row_start + channels * c
-            gw[k] = W[widx]
-            gdx[k] = Wacc[widx]
-            gg[k] = Wacc[n_w + widx]
-            gpa[k] = A[a_in + c]
-        _adadelta_vector(
-            n_gather, g, fast, l1, l2, rho, eps, gw, gpa, gbuf, g2buf, keep, ratio, ratio_i, gdx, gg
-        )
-        for k in range(
-            n_gather
-        ):  # H2O's order: a sequential sum (+0.0 for a skipped weight is exact)
-            avg_grad2 += g2buf[k] if keep[k] else 0.0
-        for k in range(n_gather):
-            widx = row_start + channels * (in_idx[k] if sparse else k)
-            W[widx] = gw[k]
-            Wacc[widx] = gdx[k]
-            Wacc[n_w + widx] = gg[k]
+    dense_from = num_start if sparse else (cols if channels == 2 else 0)
     n_dense = cols - dense_from
-    if n_dense > 0:
-        first = row_start + dense_from
-        _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
-                         A[a_in + dense_from : a_in + cols], gbuf, g2buf, keep, ratio, ratio_i,
-                         Wacc[first : first + n_dense], Wacc[n_w + first : n_w + first + n_dense])  # fmt: skip
-        for k in range(n_dense):
-            avg_grad2 += g2buf[k] if keep[k] else 0.0
-    if cfg_i[I_RESCALE]:
-        _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
-    avg_grad2 /= cols
-    bidx = boff[layer] + (channels * r + k_win)
-    _update_bias(bidx, g, avg_grad2, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, dbuf, lbuf)
+    width = n_gather + n_dense
+    if layer > 0:  # propagate the error with the pre-update weights, unit after unit
+        for r in range(rows):
+            g = gvec[r]
+            if shortcut and g == 0.0:
+                continue
+            k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
+            row_start = woff[layer] + channels * r * cols + k_win
+            if channels == 1:
+                _propagate(E[a_in : a_in + cols], W[row_start : row_start + cols], g)
+            else:
+                for c in range(cols):
+                    E[a_in + c] += g * np.float64(W[row_start + channels * c])
+    for r in range(rows):
+        g = gvec[r]
+        if shortcut and g == 0.0:
+            continue
+        k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
+        row_start = woff[layer] + channels * r * cols + k_win
+        g2 = g2all[r * width : (r + 1) * width]
+        keep = keepall[r * width : (r + 1) * width]
+        if n_gather > 0:
+            for k in range(n_gather):
+                c = in_idx[k] if sparse else k
+                widx = row_start + channels * c
+                gw[k] = W[widx]
+                gdx[k] = Wacc[widx]
+                gg[k] = Wacc[n_w + widx]
+                gpa[k] = A[a_in + c]
+            _adadelta_vector(n_gather, g, fast, l1, l2, rho, eps, gw, gpa, gbuf, g2, keep, ratio,
+                             ratio_i, gdx, gg)  # fmt: skip
+            for k in range(n_gather):
+                widx = row_start + channels * (in_idx[k] if sparse else k)
+                W[widx] = gw[k]
+                Wacc[widx] = gdx[k]
+                Wacc[n_w + widx] = gg[k]
+        if n_dense > 0:
+            first = row_start + dense_from
+            _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
+                             A[a_in + dense_from : a_in + cols], gbuf, g2[n_gather:], keep[n_gather:],
+                             ratio, ratio_i, Wacc[first : first + n_dense],
+                             Wacc[n_w + first : n_w + first + n_dense])  # fmt: skip
+    for r0 in range(0, rows, 8):  # sums in H2O's column order; +0.0 for a skipped weight is exact
+        block = min(8, rows - r0)
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+        base = r0 * width
+        for k in range(width):
+            s0 += g2all[base + k] if keepall[base + k] else 0.0
+            if block > 1:
+                s1 += g2all[base + width + k] if keepall[base + width + k] else 0.0
+            if block > 2:
+                s2 += g2all[base + 2 * width + k] if keepall[base + 2 * width + k] else 0.0
+            if block > 3:
+                s3 += g2all[base + 3 * width + k] if keepall[base + 3 * width + k] else 0.0
+            if block > 4:
+                s4 += g2all[base + 4 * width + k] if keepall[base + 4 * width + k] else 0.0
+            if block > 5:
+                s5 += g2all[base + 5 * width + k] if keepall[base + 5 * width + k] else 0.0
+            if block > 6:
+                s6 += g2all[base + 6 * width + k] if keepall[base + 6 * width + k] else 0.0
+            if block > 7:
+                s7 += g2all[base + 7 * width + k] if keepall[base + 7 * width + k] else 0.0
+        avg[r0] = s0
+        avg[r0 + 1] = s1
+        avg[r0 + 2] = s2
+        avg[r0 + 3] = s3
+        avg[r0 + 4] = s4
+        avg[r0 + 5] = s5
+        avg[r0 + 6] = s6
+        avg[r0 + 7] = s7  # avg has 8 spare slots at the end
+    for r in range(rows):
+        g = gvec[r]
+        if shortcut and g == 0.0:
+            continue
+        k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
+        row_start = woff[layer] + channels * r * cols + k_win
+        if cfg_i[I_RESCALE]:
+            _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
+        bidx = boff[layer] + (channels * r + k_win)
+        _update_bias(bidx, g, avg[r] / cols, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, dbuf, lbuf)
 
 
 @nb.njit(**_INLINE)
@@ -584,6 +623,7 @@ def _train_row(
     all_idx,
     psum,
     work,
+    gvec,
     g,
     fbuf,
     ibuf,
@@ -698,39 +738,15 @@ def _train_row(
                 gr = e * (1.0 if x >= 0.0 else np.exp(x))
             else:
                 gr = e
-            if cfg_i[I_ADAPTIVE]:
-                _adadelta_unit(layer, r, gr, units, woff, boff, aoff, mult, W, B, A, E, maxk, Wacc,
-                               Bacc, cfg_i, cfg_f, in_idx, n_in_idx, num_start, work, dbuf, lbuf)  # fmt: skip
-                continue
-            _backprop_unit(
-                layer,
-                r,
-                gr,
-                rates[layer],
-                moms[layer],
-                units,
-                woff,
-                boff,
-                aoff,
-                mult,
-                W,
-                B,
-                A,
-                E,
-                maxk,
-                Wacc,
-                Bacc,
-                Wm,
-                Bm,
-                cfg_i,
-                cfg_f,
-                in_idx,
-                n_in_idx,
-                fbuf,
-                ibuf,
-                dbuf,
-                lbuf,
-            )
+            gvec[r] = gr
+        if cfg_i[I_ADAPTIVE]:
+            _adadelta_layer(layer, gvec, units, woff, boff, aoff, mult, W, B, A, E, maxk, Wacc, Bacc,
+                            cfg_i, cfg_f, in_idx, n_in_idx, num_start, work, dbuf, lbuf)  # fmt: skip
+            continue
+        for r in range(units[layer + 1]):
+            _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], units, woff, boff, aoff, mult,
+                           W, B, A, E, maxk, Wacc, Bacc, Wm, Bm, cfg_i, cfg_f, in_idx, n_in_idx,
+                           fbuf, ibuf, dbuf, lbuf)  # fmt: skip
     E[:] = 0.0
     for k in range(n_in_idx):
         A[in_idx[k]] = 0.0
@@ -807,17 +823,25 @@ def train_chunk(  # noqa: D417 (the network and state arrays are described in th
     psum = np.zeros(8, dtype=np.float64)
     width = max(units[0], max_units)
     ratio = np.zeros(width, dtype=np.float32)
+    layer_width = 1
+    for layer in range(n_layers):
+        cols_used = units[layer] if layer > 0 else cat_slots.shape[1] + numeric.shape[1] + 1
+        if not cfg_i[I_FAST]:
+            cols_used = units[layer]
+        layer_width = max(layer_width, units[layer + 1] * cols_used)
     work = (
         np.zeros(width, dtype=np.float32),  # gathered weights
         np.zeros(width),  # gathered previous activations
-        np.zeros(width),  # gradients
-        np.zeros(width),  # squared gradients
-        np.zeros(width, dtype=np.bool_),  # updated (not skipped by fast_mode)
+        np.zeros(width),  # gradients of one unit
+        np.zeros(layer_width),  # squared gradients of a layer, unit after unit
+        np.zeros(layer_width, dtype=np.bool_),  # updated (not skipped by fast_mode)
         ratio,  # step sizes
         ratio.view(np.int32),
         np.zeros(width, dtype=np.float32),  # gathered E[dx^2]
         np.zeros(width, dtype=np.float32),  # gathered E[g^2]
+        np.zeros(max_units + 8),  # per-unit sums of squared gradients
     )
+    gvec = np.zeros(max_units)
     g = np.zeros(2, dtype=np.uint64)
     fbuf = np.zeros(1, dtype=np.float32)
     ibuf = fbuf.view(np.int32)
@@ -895,6 +919,7 @@ def train_chunk(  # noqa: D417 (the network and state arrays are described in th
                     all_idx,
                     psum,
                     work,
+                    gvec,
                     g,
                     fbuf,
                     ibuf,

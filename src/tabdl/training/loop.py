@@ -234,6 +234,50 @@ def check_finite(state: NetworkState) -> None:
             )
 
 
+#: How threads share the model when training is not reproducible: "average" gives each thread a
+#: private copy and averages them after every iteration (H2O's model averaging between nodes);
+#: "hogwild" shares one copy without locks (H2O's threads within a node). Measured on this project's
+#: 2-core machine (docs/benchmarks.md), shared dense weights bounce cache lines between the cores.
+THREAD_STRATEGY = os.environ.get("TABDL_THREADS", "average")
+
+
+def _train_chunks(
+    state_arrays: tuple,
+    state: NetworkState,
+    config: EngineConfig,
+    data: tuple,
+    chunks: list[tuple[int, int]],
+    use_fraction: np.float32,
+    shuffle: bool,
+    rates: np.ndarray,
+    moms: np.ndarray,
+    budget: list,
+    lock: threading.Lock,
+) -> int:
+    """Train ``chunks`` in order on the given state arrays; return the samples processed."""
+    seed = int(config.cfg_i[online.I_SEED])
+    limit = float(use_fraction) * data[0].shape[0]
+    total = 0
+    for start, stop in chunks:
+        with lock:  # H2O's chunkInit: a chunk starts only while the node is short of its share
+            if budget[0] >= limit:
+                break
+        chunk_seed = wrap_int64(
+            wrap_int64(CHUNK_SEED_BASE + seed + state.processed + start)
+            * wrap_int64(state.iterations + CHUNK_SEED_ITERATION)
+        )
+        done = online.train_chunk(
+            start, stop, chunk_seed, use_fraction, shuffle, state.processed, *data,
+            config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
+            config.activations, config.multipliers, config.dropout, *state_arrays,
+            rates, moms, config.cfg_i, config.cfg_f,
+        )  # fmt: skip
+        with lock:
+            budget[0] += done
+        total += done
+    return total
+
+
 def _run_iteration(
     state: NetworkState,
     config: EngineConfig,
@@ -245,33 +289,32 @@ def _run_iteration(
     moms: np.ndarray,
     pool: ThreadPoolExecutor | None,
 ) -> int:
-    """Train one iteration over the chunks (in parallel when there is a pool); return samples."""
-    seed = int(config.cfg_i[online.I_SEED])
-    limit = float(use_fraction) * data[0].shape[0]
-    done_so_far = [0]
-    lock = threading.Lock()
-
-    def run(bounds: tuple[int, int]) -> int:
-        with lock:  # H2O's chunkInit: a chunk starts only while the node is short of its share
-            if done_so_far[0] >= limit:
-                return 0
-        start, stop = bounds
-        chunk_seed = wrap_int64(
-            wrap_int64(CHUNK_SEED_BASE + seed + state.processed + start)
-            * wrap_int64(state.iterations + CHUNK_SEED_ITERATION)
+    """Train one iteration over the chunks, on one or several threads; return samples."""
+    shared = (state.flat_weights, state.flat_biases, state.ada_weights, state.ada_biases,
+              state.momentum_weights, state.momentum_biases)  # fmt: skip
+    budget, lock = [0], threading.Lock()
+    args = (state, config, data)
+    rest = (use_fraction, shuffle, rates, moms, budget, lock)
+    if pool is None:
+        return _train_chunks(shared, *args, chunks, *rest)
+    n_threads = pool._max_workers
+    shares = [chunks[i::n_threads] for i in range(n_threads)]
+    if THREAD_STRATEGY == "hogwild":
+        return sum(pool.map(lambda share: _train_chunks(shared, *args, share, *rest), shares))
+    copies = [tuple(a.copy() for a in shared) for _ in shares]
+    done = list(
+        pool.map(
+            lambda pair: _train_chunks(pair[0], *args, pair[1], *rest),
+            zip(copies, shares, strict=True),
         )
-        done = online.train_chunk(
-            start, stop, chunk_seed, use_fraction, shuffle, state.processed, *data,
-            config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
-            config.activations, config.multipliers, config.dropout, state.flat_weights,
-            state.flat_biases, state.ada_weights, state.ada_biases, state.momentum_weights,
-            state.momentum_biases, rates, moms, config.cfg_i, config.cfg_f,
-        )  # fmt: skip
-        with lock:
-            done_so_far[0] += done
-        return done
-
-    return sum(pool.map(run, chunks)) if pool else run(chunks[0])
+    )
+    trained = [copy for copy, n in zip(copies, done, strict=True) if n > 0]
+    for i, target in enumerate(shared):  # average the models (H2O's DeepLearningModelInfo.add/div)
+        if target.size and trained:
+            target[:] = np.mean([copy[i] for copy in trained], axis=0, dtype=np.float64).astype(
+                target.dtype
+            )
+    return sum(done)
 
 
 def train(
