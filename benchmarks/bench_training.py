@@ -205,8 +205,9 @@ def h2o_train(ds: Dataset, epochs: float, reproducible: bool, hf: Any, test_hf: 
     run_ms = out.get("run_time")
     if run_ms is not None:
         notes.append(f"H2O-reported run_time {run_ms / 1000:.2f} s")
-    if "training_duration" in hist.columns:
-        notes.append(f"scoring-history training_duration {str(last['training_duration']).strip()}")
+    for col in ("duration", "training_speed"):  # H2O's own clock and samples/s (last row)
+        if col in hist.columns:
+            notes.append(f"scoring-history {col} {str(last[col]).strip()}")
     notes.append(f"{len(hist)} scoring-history rows")
     pred_hf = model.predict(test_hf)
     with warnings.catch_warnings():  # "single-thread conversion" advice (polars not installed)

@@ -349,3 +349,16 @@ def test_h2o_style_attribute_access():
 def test_train_rejects_unknown_keywords_with_a_hint():
     with pytest.raises(TypeError, match="parameters go to the constructor"):
         tabdl.DeepLearningEstimator().train(y="y", training_frame=H2O / "train.csv", epochs=3)
+
+
+def test_a_value_that_switches_an_unbuilt_feature_off_is_accepted():
+    from tabdl.params import check_available
+
+    checked = validate_parameters(
+        {"stopping_rounds": 0, "overwrite_with_best_model": False, "regression_stop": -1}
+    )
+    check_available(
+        checked
+    )  # early stopping off, no best model, no stop threshold: what tabdl does
+    with pytest.raises(NotYetAvailableError, match="stopping_rounds"):
+        check_available(validate_parameters({"stopping_rounds": 3}))

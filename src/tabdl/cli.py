@@ -1,7 +1,8 @@
 """The ``tabdl`` command line.
 
-``tabdl demo`` imports the H2O Deep Learning MOJOs that ship with tabdl, predicts on the bundled test
-frame, and compares the predictions with H2O's own. ``tabdl predict MOJO DATA`` scores a file.
+``tabdl demo`` trains a model on the data that ships with tabdl and prints it, then imports the bundled
+H2O Deep Learning MOJOs and compares their predictions with H2O's own. ``tabdl predict MODEL DATA``
+scores a file with an H2O MOJO.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 
 from tabdl import datasets
 from tabdl.errors import TabdlError
+from tabdl.estimator import DeepLearningEstimator
 from tabdl.io import import_mojo
 
 DEMOS = (
@@ -22,8 +24,25 @@ DEMOS = (
 )
 
 
+def _train_demo() -> None:
+    train, test = datasets.path("synthetic_train.csv"), datasets.path("synthetic_test.csv")
+    model = DeepLearningEstimator(
+        hidden=[16, 8], epochs=20, seed=1, reproducible=True, model_id="demo"
+    )
+    model.train(x=["x1", "x2", "x3", "c1", "c2", "c3"], y="y", training_frame=train)
+    predictions = model.predict(test)
+    actual = pd.read_csv(test)["y"].to_numpy()
+    rmse = float(np.sqrt(np.mean((predictions["predict"].to_numpy() - actual) ** 2)))
+    print(model)
+    print(
+        f"  trained {model.epoch_counter:g} epochs, {model.iterations} iterations, {model.samples} samples"
+    )
+    print(f"  test RMSE {rmse:.4f} (standard deviation of y: {actual.std():.4f})\n")
+
+
 def _demo(_: argparse.Namespace) -> int:
-    test = datasets.path("mojo_test.csv")
+    _train_demo()
+    test = datasets.path("synthetic_test.csv")
     for name, mojo, oracle in DEMOS:
         model = import_mojo(datasets.path(mojo), model_id=f"h2o_{name}")
         predictions = model.predict(test)
@@ -61,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``tabdl`` command."""
     parser = argparse.ArgumentParser(prog="tabdl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="score the bundled H2O MOJOs and compare with H2O")
+    demo = commands.add_parser("demo", help="train on bundled data; score the bundled H2O MOJOs")
     demo.set_defaults(run=_demo)
     predict = commands.add_parser("predict", help="score a CSV or Parquet file with an H2O MOJO")
     predict.add_argument("mojo", help="the H2O Deep Learning MOJO (zip)")

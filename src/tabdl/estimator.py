@@ -47,7 +47,7 @@ class DeepLearningEstimator:
     --------
     >>> import tabdl
     >>> model = tabdl.import_mojo(tabdl.datasets.path("regression_mojo.zip"))
-    >>> model.predict(tabdl.datasets.path("mojo_test.csv")).shape
+    >>> model.predict(tabdl.datasets.path("synthetic_test.csv")).shape
     (120, 1)
 
     """

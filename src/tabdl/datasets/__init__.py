@@ -1,8 +1,10 @@
 """Small data sets that ship with tabdl, for examples and the command-line demo.
 
-``regression_mojo.zip`` and ``multinomial_mojo.zip`` are H2O-3 3.46.0.11 Deep Learning MOJOs trained on a
-synthetic 400-row frame; ``mojo_test.csv`` is the matching 120-row test frame (with missing values
-and an unseen level), and ``*_h2o_pred.csv`` are H2O's own predictions on it.
+``synthetic_train.csv`` (400 rows) and ``synthetic_test.csv`` (120 rows) are a synthetic frame with
+numeric and categorical predictors, missing values and a level unseen in training; responses ``y``
+(numeric), ``yb`` (2 classes), ``cls`` (3 classes) and ``cnt`` (counts). ``regression_mojo.zip`` and
+``multinomial_mojo.zip`` are H2O-3 3.46.0.11 Deep Learning MOJOs trained on it, and
+``*_h2o_pred.csv`` are H2O's own predictions on the test frame.
 """
 
 from __future__ import annotations

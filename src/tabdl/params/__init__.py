@@ -90,7 +90,11 @@ def check_available(checked: Mapping[str, Any]) -> None:
     whose feature is not in this release, is named instead of being silently ignored.
     """
     waiting = [
-        p for p in PARAMETERS if not p.feature.available and not _is_default(p, checked[p.name])
+        p
+        for p in PARAMETERS
+        if not p.feature.available
+        and not _is_default(p, checked[p.name])
+        and checked[p.name] not in p.off
     ]
     if waiting:
         listing = "; ".join(f"{p.name} ({p.feature.status()})" for p in waiting)

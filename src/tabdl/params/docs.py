@@ -52,9 +52,14 @@ def render_markdown() -> str:
             "|---|---|---|---|---|",
         ]
         for p in (p for p in PARAMETERS if p.group == group):
+            status = p.feature.status()
+            if p.off and not p.feature.available:
+                status += (
+                    "; " + ", ".join(f"`{v!r}`" for v in p.off) + " accepted (switches it off)"
+                )
             lines.append(
                 f"| `{p.name}` | {_cell(_format_default(p.default))} | {_cell(p.constraint.describe())} "
-                f"| {p.feature.status()} | {_cell(p.doc)} |"
+                f"| {status} | {_cell(p.doc)} |"
             )
         lines.append("")
     lines += ["## Arguments of `train`", "", "| argument | meaning |", "|---|---|"]

@@ -56,7 +56,11 @@ SCALE_OUT = Feature("multi-process training", False, 10)
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter: H2O's Python name, default, constraint, group and documentation."""
+    """One parameter: H2O's Python name, default, constraint, group and documentation.
+
+    ``off`` lists values that switch the parameter's feature off: they are accepted even before the
+    feature lands, since they ask for what tabdl does without it (e.g. ``stopping_rounds=0``).
+    """
 
     name: str
     default: Any
@@ -64,6 +68,7 @@ class Param:
     group: str
     feature: Feature
     doc: str
+    off: tuple = ()
 
 
 ALGORITHM = "algorithm-specific"
@@ -734,6 +739,17 @@ PARAMETERS: tuple[Param, ...] = (
     ),
 )
 
+_OFF_VALUES = {
+    "stopping_rounds": (0,),
+    "overwrite_with_best_model": (False,),
+    "classification_stop": (-1.0,),
+    "regression_stop": (-1.0,),
+    "variable_importances": (False,),
+    "diagnostics": (False,),
+    "score_each_iteration": (False,),
+    "quiet_mode": (True,),
+}
+PARAMETERS = tuple(Param(**{**p.__dict__, "off": _OFF_VALUES.get(p.name, ())}) for p in PARAMETERS)
 PARAMETERS_BY_NAME: dict[str, Param] = {p.name: p for p in PARAMETERS}
 DEFAULTS: dict[str, Any] = {p.name: p.default for p in PARAMETERS}
 
