@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import H2O
 
 from tabdl import datasets
 from tabdl.cli import main
+
+from conftest import H2O
 
 
 def test_demo_trains_a_model_and_matches_h2o_on_the_bundled_mojos(capsys):

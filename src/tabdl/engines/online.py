@@ -590,46 +590,13 @@ def _backprop_unit(
 
 
 @nb.njit(**_JIT)
-def _train_row(
-    row,
-    row_seed,
-    cat_slots,
-    numeric,
-    response,
-    offset,
-    units,
-    woff,
-    boff,
-    aoff,
-    act,
-    mult,
-    drop,
-    W,
-    B,
-    Wacc,
-    Bacc,
-    Wm,
-    Bm,
-    rates,
-    moms,
-    cfg_i,
-    cfg_f,
-    A,
-    E,
-    orig,
-    maxk,
-    bits,
-    in_idx,
-    all_idx,
-    psum,
-    work,
-    gvec,
-    g,
-    fbuf,
-    ibuf,
-    dbuf,
-    lbuf,
-) -> None:
+def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
+    """Train on one row: input, forward pass, output error, backward pass with updates."""
+    cat_slots, numeric, response, offset = data
+    units, woff, boff, aoff, act, mult, drop = net
+    W, B, Wacc, Bacc, Wm, Bm = state
+    rates, moms, cfg_i, cfg_f = hyper
+    A, E, orig, maxk, bits, in_idx, all_idx, psum, work, gvec, g, fbuf, ibuf, dbuf, lbuf = scratch
     n_layers = units.shape[0] - 1
     n_in = units[0]
     num_start = n_in - numeric.shape[1]
@@ -755,37 +722,8 @@ def _train_row(
 
 
 @nb.njit(**_JIT)
-def train_chunk(  # noqa: D417 (the network and state arrays are described in the module docstring)
-    start,
-    stop,
-    chunk_seed,
-    use_fraction,
-    shuffle,
-    processed_global,
-    cat_slots,
-    numeric,
-    response,
-    offset,
-    usable,
-    weights,
-    mean_weight,
-    units,
-    woff,
-    boff,
-    aoff,
-    act,
-    mult,
-    drop,
-    W,
-    B,
-    Wacc,
-    Bacc,
-    Wm,
-    Bm,
-    rates,
-    moms,
-    cfg_i,
-    cfg_f,
+def train_chunk(
+    start, stop, chunk_seed, use_fraction, shuffle, processed_global, data, net, state, hyper
 ) -> np.int64:
     """Train on rows ``[start, stop)`` as H2O's ``FrameTask.map`` does; return rows processed.
 
@@ -801,12 +739,29 @@ def train_chunk(  # noqa: D417 (the network and state arrays are described in th
         Shuffle the chunk's rows (sampling is also on whenever ``use_fraction < 0.999``).
     processed_global : int
         Samples trained before this iteration (added to each row's dropout seed when reproducible).
-    weights, mean_weight : ndarray, float
-        Observation weights and their mean over all rows; ``mean_weight <= 0`` means none. As in
-        H2O, weights are not gradient factors: every second row is drawn by importance sampling
-        from the chunk's weight distribution, the others come from the shuffled order.
+    data : tuple
+        ``(cat_slots, numeric, response, offset, usable, weights, mean_weight)``: the encoded rows,
+        whether each may train, and observation weights with their mean over all rows
+        (``mean_weight <= 0``: none). As in H2O, weights are not gradient factors: every second row
+        is drawn by importance sampling from the chunk's weights, the others from the shuffled order.
+    net : tuple
+        ``(units, woff, boff, aoff, act, mult, drop)``: layer sizes, offsets of each layer's weights,
+        biases and activations in the flat arrays, activation codes, channels (2 for Maxout), and
+        hidden dropout ratios (-1 for none).
+    state : tuple
+        ``(W, B, Wacc, Bacc, Wm, Bm)``: weights, biases, ADADELTA accumulators, momenta; updated.
+    hyper : tuple
+        ``(rates, moms, cfg_i, cfg_f)``: per-layer SGD step and momentum, and the configuration.
+
+    Returns
+    -------
+    int
+        The number of rows processed, as H2O counts them.
 
     """
+    cat_slots, numeric, response, offset, usable, weights, mean_weight = data
+    units, woff, boff, aoff, act, mult, drop = net
+    cfg_i = hyper[2]
     n_rows = stop - start
     n_layers = units.shape[0] - 1
     A = np.zeros(aoff[n_layers + 1], dtype=np.float64)
@@ -860,6 +815,24 @@ def train_chunk(  # noqa: D417 (the network and state arrays are described in th
             return 0
         weight_map /= total
         relative_weight = mean_weight * weights.shape[0] * n_rows / weights.shape[0] / total
+    row_data = (cat_slots, numeric, response, offset)
+    scratch = (
+        A,
+        E,
+        orig,
+        maxk,
+        bits_views,
+        in_idx,
+        all_idx,
+        psum,
+        work,
+        gvec,
+        g,
+        fbuf,
+        ibuf,
+        dbuf,
+        lbuf,
+    )
     repeats = np.int64(np.ceil(np.float64(use_fraction) * relative_weight))
     fraction = np.float32(np.float64(use_fraction) * relative_weight) / np.float32(repeats)
     sample = fraction < 0.999 or shuffle or obs_weights
@@ -886,45 +859,6 @@ def train_chunk(  # noqa: D417 (the network and state arrays are described in th
                 row_seed = start + rep * n_rows + r
                 if cfg_i[I_REPRODUCIBLE]:
                     row_seed += processed_global
-                _train_row(
-                    row,
-                    row_seed,
-                    cat_slots,
-                    numeric,
-                    response,
-                    offset,
-                    units,
-                    woff,
-                    boff,
-                    aoff,
-                    act,
-                    mult,
-                    drop,
-                    W,
-                    B,
-                    Wacc,
-                    Bacc,
-                    Wm,
-                    Bm,
-                    rates,
-                    moms,
-                    cfg_i,
-                    cfg_f,
-                    A,
-                    E,
-                    orig,
-                    maxk,
-                    bits_views,
-                    in_idx,
-                    all_idx,
-                    psum,
-                    work,
-                    gvec,
-                    g,
-                    fbuf,
-                    ibuf,
-                    dbuf,
-                    lbuf,
-                )
+                _train_row(row, row_seed, row_data, net, state, hyper, scratch)
             processed += 1
     return processed

@@ -266,12 +266,21 @@ def _train_chunks(
             wrap_int64(CHUNK_SEED_BASE + seed + state.processed + start)
             * wrap_int64(state.iterations + CHUNK_SEED_ITERATION)
         )
+        net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
+               config.activations, config.multipliers, config.dropout)  # fmt: skip
+        hyper = (rates, moms, config.cfg_i, config.cfg_f)
         done = online.train_chunk(
-            start, stop, chunk_seed, use_fraction, shuffle, state.processed, *data,
-            config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
-            config.activations, config.multipliers, config.dropout, *state_arrays,
-            rates, moms, config.cfg_i, config.cfg_f,
-        )  # fmt: skip
+            start,
+            stop,
+            chunk_seed,
+            use_fraction,
+            shuffle,
+            state.processed,
+            data,
+            net,
+            state_arrays,
+            hyper,
+        )
         with lock:
             budget[0] += done
         total += done
@@ -290,8 +299,7 @@ def _run_iteration(
     pool: ThreadPoolExecutor | None,
 ) -> int:
     """Train one iteration over the chunks, on one or several threads; return samples."""
-    shared = (state.flat_weights, state.flat_biases, state.ada_weights, state.ada_biases,
-              state.momentum_weights, state.momentum_biases)  # fmt: skip
+    shared = state.arrays
     budget, lock = [0], threading.Lock()
     args = (state, config, data)
     rest = (use_fraction, shuffle, rates, moms, budget, lock)

@@ -64,6 +64,18 @@ class NetworkState:
         )
 
     @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays an engine updates: weights, biases, ADADELTA state, momenta."""
+        return (
+            self.flat_weights,
+            self.flat_biases,
+            self.ada_weights,
+            self.ada_biases,
+            self.momentum_weights,
+            self.momentum_biases,
+        )
+
+    @property
     def weights(self) -> list[np.ndarray]:
         """Per-layer weight matrices (views), in H2O's layout."""
         return [
