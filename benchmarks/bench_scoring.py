@@ -14,8 +14,10 @@ frame by:
 
 Each timing is the median of 3 runs after 1 warm-up. The maximum absolute difference of every method's
 class probabilities from H2O's in-cluster probabilities is printed, so the methods are known to do the
-same work. Finally, tabdl's time is split into its stages (frame conversion, encoding, forward pass,
-output frame).
+same work. Next to each timing, "other processes' load" is the average number of cores that processes
+outside this benchmark kept busy meanwhile (read from /proc): on a shared machine, a value well above 0
+means the timing was disturbed. Finally, tabdl's time is split into its stages (frame conversion,
+encoding, forward pass, output frame).
 
 Usage::
 
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -85,17 +88,96 @@ VARIANTS = {
 
 
 # -- timing ---------------------------------------------------------------------------------------------
-def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> tuple[float, float, Any]:
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _system_busy_ticks() -> int:
+    """CPU ticks spent busy by the whole machine (``/proc/stat``: all but idle and iowait)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return sum(fields) - fields[3] - fields[4] - sum(fields[8:])  # guest time is counted in user
+
+
+def _own_ticks() -> dict[int, int]:
+    """CPU ticks of this process and its live descendants (the H2O JVM), by pid."""
+    parent: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        rest = stat[stat.rindex(")") + 2 :].split()
+        parent[int(entry)] = int(rest[1])
+        ticks[int(entry)] = int(rest[11]) + int(rest[12])
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        kids = {pid for pid, ppid in parent.items() if ppid in mine} - mine
+        mine |= kids
+        grew = bool(kids)
+    return {pid: ticks[pid] for pid in mine if pid in ticks}
+
+
+def _reaped_ticks() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * _CLK_TCK
+
+
+class OtherLoad:
+    """Average number of cores kept busy by processes outside this benchmark during a block.
+
+    A shared machine makes timings slower; this says by how much others competed. Linux only
+    (``/proc``); elsewhere it reports NaN.
+    """
+
+    def __enter__(self) -> OtherLoad:
+        self.cores = float("nan")
+        try:
+            self._start = (time.perf_counter(), _system_busy_ticks(), _own_ticks(), _reaped_ticks())
+        except OSError:
+            self._start = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._start is None:
+            return
+        try:
+            wall0, busy0, own0, reaped0 = self._start
+            wall, busy, own, reaped = (
+                time.perf_counter(), _system_busy_ticks(), _own_ticks(), _reaped_ticks()
+            )  # fmt: skip
+        except OSError:
+            return
+        own_delta = sum(t - own0[pid] for pid, t in own.items() if pid in own0) + reaped - reaped0
+        self.cores = max(0.0, (busy - busy0 - own_delta) / _CLK_TCK / (wall - wall0))
+
+
+@dataclass
+class Timing:
+    median: float
+    best: float
+    other_load: float  # cores busy with other processes meanwhile
+    result: Any
+
+
+def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> Timing:
     """Median and best wall time of ``repeats`` calls after ``warmup`` calls, and the last result."""
     result = None
-    for _ in range(warmup):
-        result = fn()
     times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), result
+    with OtherLoad() as load:
+        for _ in range(warmup):
+            result = fn()
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - start)
+    return Timing(statistics.median(times), min(times), load.cores, result)
 
 
 def max_abs_diff(probs: pd.DataFrame, reference: np.ndarray) -> float:
@@ -195,32 +277,40 @@ def tabdl_stages(model: Any, frame_input: Any, repeats: int = 3) -> dict[str, fl
 
     fitted = model._fitted
     runs: dict[str, list[float]] = {"as_frame": [], "encode": [], "forward": [], "output frame": []}
-    for rep in range(repeats + 1):
-        t0 = time.perf_counter()
-        frame = as_frame(frame_input)
-        t1 = time.perf_counter()
-        rows = encode(fitted.datainfo, frame)
-        t2 = time.perf_counter()
-        stop = len(fitted.weights) - 1
-        out = np.empty((rows.nrows, fitted.spec.units[-1]), dtype=np.float64)
-        for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
-            block = rows.rows(start, start + SCORING_CHUNK_ROWS)
-            acts = forward(
-                fitted.spec, fitted.weights, fitted.biases, block, fitted.datainfo.num_start, stop
-            )
-            out[start : start + block.nrows] = acts[-1]
-        t3 = time.perf_counter()
-        like_input(fitted._classification_output(out), frame.source)
-        t4 = time.perf_counter()
-        if rep == 0:
-            continue  # warm-up
-        for key, dt in zip(runs, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-            runs[key].append(dt)
-    return {k: statistics.median(v) for k, v in runs.items()}
+    with OtherLoad() as load:
+        for rep in range(repeats + 1):
+            t0 = time.perf_counter()
+            frame = as_frame(frame_input)
+            t1 = time.perf_counter()
+            rows = encode(fitted.datainfo, frame)
+            t2 = time.perf_counter()
+            stop = len(fitted.weights) - 1
+            out = np.empty((rows.nrows, fitted.spec.units[-1]), dtype=np.float64)
+            for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
+                block = rows.rows(start, start + SCORING_CHUNK_ROWS)
+                acts = forward(
+                    fitted.spec,
+                    fitted.weights,
+                    fitted.biases,
+                    block,
+                    fitted.datainfo.num_start,
+                    stop,
+                )
+                out[start : start + block.nrows] = acts[-1]
+            t3 = time.perf_counter()
+            like_input(fitted._classification_output(out), frame.source)
+            t4 = time.perf_counter()
+            if rep == 0:
+                continue  # warm-up
+            for key, dt in zip(runs, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                runs[key].append(dt)
+    stages = {k: statistics.median(v) for k, v in runs.items()}
+    stages["other processes' load (cores)"] = load.cores
+    return stages
 
 
 # -- one variant ----------------------------------------------------------------------------------------
-Row = tuple[str, str, float, float, str]  # variant, method, median s, best s, max abs diff
+Row = tuple[str, str, Timing, str]  # variant, method, timing, max abs diff vs H2O
 
 
 def bench_variant(
@@ -253,12 +343,20 @@ def bench_variant(
             genmodel_jar = shutil.copy(candidate, os.path.join(workdir, "h2o-genmodel.jar"))
 
     # (a) H2O in cluster: predict, then download the predictions
-    t_pred, b_pred, pred_hf = timed(lambda: dl.predict(hf), args.repeats)
-    t_dl, b_dl, h2o_pred = timed(lambda: pred_hf.as_data_frame(), args.repeats)
+    t_pred = timed(lambda: dl.predict(hf), args.repeats)
+    pred_hf = t_pred.result
+    t_dl = timed(lambda: pred_hf.as_data_frame(), args.repeats)
+    h2o_pred = t_dl.result
     reference = h2o_pred[list(RESPONSE_LEVELS)].to_numpy(dtype=np.float64)
-    rows.append((variant, "H2O in-cluster `predict`", t_pred, b_pred, "reference"))
-    rows.append((variant, "H2O `.as_data_frame()` of the predictions", t_dl, b_dl, "-"))
-    rows.append((variant, "H2O predict + as_data_frame", t_pred + t_dl, b_pred + b_dl, "-"))
+    rows.append((variant, "H2O in-cluster `predict`", t_pred, "reference"))
+    rows.append((variant, "H2O `.as_data_frame()` of the predictions", t_dl, "-"))
+    both = Timing(
+        t_pred.median + t_dl.median,
+        t_pred.best + t_dl.best,
+        max(t_pred.other_load, t_dl.other_load),
+        None,
+    )
+    rows.append((variant, "H2O predict + as_data_frame", both, "-"))
 
     # (b) H2O's MOJO runtime
     if args.no_mojo_runtime:
@@ -267,12 +365,12 @@ def bench_variant(
         notes.append("h2o-genmodel.jar could not be downloaded; MOJO runtime skipped")
     else:
         try:
-            t_mojo, b_mojo, mojo_pred = timed(
+            t_mojo = timed(
                 lambda: h2o.mojo_predict_pandas(df, mojo, genmodel_jar_path=genmodel_jar),
                 args.repeats,
             )
-            diff = max_abs_diff(mojo_pred, reference)
-            rows.append((variant, "H2O MOJO `mojo_predict_pandas`", t_mojo, b_mojo, f"{diff:.2e}"))
+            diff = max_abs_diff(t_mojo.result, reference)
+            rows.append((variant, "H2O MOJO `mojo_predict_pandas`", t_mojo, f"{diff:.2e}"))
             # the JVM subprocess alone, on a CSV written beforehand (same command as mojo_predict_csv)
             csv_in = os.path.join(mojo_dir, "input.csv")
             df.to_csv(csv_in)
@@ -281,25 +379,25 @@ def bench_variant(
                 "hex.genmodel.tools.PredictCsv", "--mojo", mojo, "--input", csv_in,
                 "--output", os.path.join(mojo_dir, "prediction.csv"), "--decimal",
             ]  # fmt: skip
-            t_java, b_java, _ = timed(
+            t_java = timed(
                 lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL), args.repeats
             )
-            rows.append(
-                (variant, "H2O MOJO: PredictCsv JVM only (CSV in/out)", t_java, b_java, "-")
-            )
+            rows.append((variant, "H2O MOJO: PredictCsv JVM only (CSV in/out)", t_java, "-"))
         except Exception as err:  # noqa: BLE001 - report it, go on
             notes.append(f"mojo_predict_pandas failed ({variant}): {type(err).__name__}: {err}")
             print(notes[-1], flush=True)
 
     # (c) tabdl, pandas input; (d) tabdl, pyarrow input
     model = tabdl.import_mojo(mojo)
-    t_tab, b_tab, tab_pred = timed(lambda: model.predict(df), args.repeats)
+    t_tab = timed(lambda: model.predict(df), args.repeats)
+    tab_pred = t_tab.result
     diff_pd = max_abs_diff(tab_pred, reference)
-    rows.append((variant, "tabdl `predict(pandas)`", t_tab, b_tab, f"{diff_pd:.2e}"))
+    rows.append((variant, "tabdl `predict(pandas)`", t_tab, f"{diff_pd:.2e}"))
     table = pa.Table.from_pandas(df, preserve_index=False)
-    t_arrow, b_arrow, arrow_pred = timed(lambda: model.predict(table), args.repeats)
+    t_arrow = timed(lambda: model.predict(table), args.repeats)
+    arrow_pred = t_arrow.result
     diff_pa = max_abs_diff(arrow_pred.to_pandas(), reference)
-    rows.append((variant, "tabdl `predict(pyarrow.Table)`", t_arrow, b_arrow, f"{diff_pa:.2e}"))
+    rows.append((variant, "tabdl `predict(pyarrow.Table)`", t_arrow, f"{diff_pa:.2e}"))
     same_label = tab_pred["predict"].astype(str).to_numpy() == h2o_pred["predict"].astype(str)
     print(
         f"max |p_tabdl - p_h2o| = {max(diff_pd, diff_pa):.3e}; "
@@ -361,18 +459,26 @@ def main(argv: list[str] | None = None) -> int:
         f"at end {'/'.join(f'{x:.2f}' for x in load_end)}"
     )
     print(f"\n## Scoring {args.rows:,} rows (median of {args.repeats} runs after 1 warm-up)\n")
-    print("| variant | method | rows/s | seconds (median) | seconds (best) | max abs diff vs H2O |")
-    print("|---|---|---:|---:|---:|---:|")
-    for variant, method, secs, best, diff in results:
+    print(
+        "| variant | method | rows/s | seconds (median) | seconds (best) "
+        "| other processes' load (cores) | max abs diff vs H2O |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for variant, method, t, diff in results:
         print(
-            f"| {variant} | {method} | {args.rows / secs:,.0f} | {secs:.3f} | {best:.3f} | {diff} |"
+            f"| {variant} | {method} | {args.rows / t.median:,.0f} | {t.median:.3f} | {t.best:.3f} "
+            f"| {t.other_load:.2f} | {diff} |"
         )
     print("\n## tabdl stages (pandas input; median seconds)\n")
     names = list(next(iter(stages.values())))
     print("| variant | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
     for variant, st in stages.items():
-        print(f"| {variant} | " + " | ".join(f"{v:.3f}" for v in st.values()) + " |")
+        print(
+            f"| {variant} | "
+            + " | ".join(f"{v:.3f}" if "load" not in k else f"{v:.2f}" for k, v in st.items())
+            + " |"
+        )
     for note in notes:
         print(f"\nNOTE: {note}")
     print(f"\nTotal run time: {time.perf_counter() - t_start:.0f} s")

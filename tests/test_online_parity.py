@@ -83,6 +83,52 @@ BIT_EXACT = {
     ),
     # training with missing values and standardize=False: H2O imputes the mean in training too
     "H1_nostd": ("trainC", "y", dict(BASE_C, seed=8, standardize=False)),
+    # Maxout (with its winning channels), both dropout mask paths, SGD with the max_w2 rescale firing
+    "M1_maxout": (
+        "trainC",
+        "yc",
+        dict(hidden=[3], epochs=1.0, seed=11, activation="Maxout", reproducible=True),
+    ),
+    "M2_maxout_dropout": (
+        "trainC",
+        "y",
+        dict(
+            hidden=[4, 3],
+            epochs=2.0,
+            seed=12,
+            activation="MaxoutWithDropout",
+            hidden_dropout_ratios=[0.3, 0.2],
+            input_dropout_ratio=0.1,
+            reproducible=True,
+        ),
+    ),
+    "R1_rectifier_dropout": (
+        "trainD",
+        "y",
+        dict(
+            hidden=[5],
+            epochs=1.0,
+            seed=13,
+            activation="RectifierWithDropout",
+            hidden_dropout_ratios=[0.25],
+            reproducible=True,
+        ),
+    ),
+    "S1_sgd_max_w2": (
+        "trainD",
+        "y",
+        dict(
+            hidden=[4],
+            epochs=1.0,
+            seed=14,
+            activation="Tanh",
+            adaptive_rate=False,
+            rate=0.05,
+            l2=1e-3,
+            max_w2=0.5,
+            reproducible=True,
+        ),
+    ),
     # H2O's momentum as it trains: the constant H2O_MOMENTUM
     "shared/C3_sgd": (
         "trainC",

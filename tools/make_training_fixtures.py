@@ -71,6 +71,17 @@ BASE_D = dict(
 KW_E1 = dict(BASE_D, offset_column="off")
 KW_E2 = dict(BASE_D, distribution="poisson", offset_column="off")
 
+# More activations and update rules, reproducible, for bit-exact parity (not in the shared fixtures)
+BASE_M = dict(epochs=1.0, reproducible=True, overwrite_with_best_model=False)
+KW_M1 = dict(BASE_M, hidden=[3], seed=11, activation="Maxout")
+KW_M2 = dict(BASE_M, hidden=[4, 3], seed=12, epochs=2.0, activation="MaxoutWithDropout",
+             hidden_dropout_ratios=[0.3, 0.2], input_dropout_ratio=0.1)  # fmt: skip
+KW_R1 = dict(
+    BASE_M, hidden=[5], seed=13, activation="RectifierWithDropout", hidden_dropout_ratios=[0.25]
+)
+KW_S1 = dict(BASE_M, hidden=[4], seed=14, activation="Tanh", adaptive_rate=False, rate=0.05,
+             l2=1e-3, max_w2=0.5)  # fmt: skip
+
 # name -> (data file, y, col_types, params, shared run to compare weights with)
 RUNS = {
     "C2_uafl": ("trainC.csv", "y", COLTYPES_C, KW_C2_UAFL, "C2_uafl"),
@@ -81,6 +92,10 @@ RUNS = {
     "H1_nostd_complete": ("trainC_complete.csv", "y", COLTYPES_C, KW_H1_NOSTD, None),
     "E1_off_gauss_pos": ("trainD_posoff.csv", "y", COLTYPES_D, KW_E1, None),
     "E2_off_pois_pos": ("trainD_posoff.csv", "cnt", COLTYPES_D, KW_E2, None),
+    "M1_maxout": ("trainC.csv", "yc", COLTYPES_C, KW_M1, None),
+    "M2_maxout_dropout": ("trainC.csv", "y", COLTYPES_C, KW_M2, None),
+    "R1_rectifier_dropout": ("trainD.csv", "y", COLTYPES_D, KW_R1, None),
+    "S1_sgd_max_w2": ("trainD.csv", "y", COLTYPES_D, KW_S1, None),
 }
 
 SHARED_RUNS = [

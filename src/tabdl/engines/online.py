@@ -383,13 +383,14 @@ def _adadelta_layer(
     rho, eps = np.float32(cfg_f[F_RHO]), np.float32(cfg_f[F_EPS])
     # Columns before `dense_from` are gathered (the active one-hot slots of the input layer, or every
     # column of a Maxout unit's winning channel); the rest is updated in place as contiguous vectors.
+    # Maxout weights are interleaved (stride 2), so a Maxout unit gathers every column it updates.
     n_gather = 0
-    if sparse:
+    if channels == 2:
+        n_gather = n_in_idx if sparse else cols
+    elif sparse:
         while n_gather < n_in_idx and in_idx[n_gather] < num_start:
             n_gather += 1
-    elif channels == 2:
-        n_gather = cols
-    dense_from = num_start if sparse else (cols if channels == 2 else 0)
+    dense_from = cols if channels == 2 else (num_start if sparse else 0)
     n_dense = cols - dense_from
     width = n_gather + n_dense
     if layer > 0:  # propagate the error with the pre-update weights, unit after unit
