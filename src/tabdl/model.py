@@ -18,7 +18,7 @@ from tabdl.frame import Frame, numeric_values
 from tabdl.nn import NetworkSpec, forward
 
 #: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
-SCORING_CHUNK_ROWS = 16384
+SCORING_CHUNK_ROWS = 4096  # measured fastest on this project's machine (docs/benchmarks.md)
 
 
 @dataclass(frozen=True)

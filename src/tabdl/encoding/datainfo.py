@@ -20,6 +20,7 @@ import numba as nb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tabdl.encoding.columns import Columns
 from tabdl.errors import DataError
@@ -281,6 +282,23 @@ def _spell_booleans_like(strings: np.ndarray, domain: tuple[str, ...]) -> np.nda
     return np.array([spelling.get(v, v) if v is not None else None for v in strings], dtype=object)
 
 
+def _level_codes(frame: Frame, name: str, domain: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each value's level in ``domain`` (-1 if missing or unseen), and the missing mask."""
+    column = frame.table.column(name)
+    dtype = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(dtype)
+        codes = pc.index_in(column, value_set=pa.array(domain, type=dtype))
+        missing = np.asarray(column.is_null())
+        return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), missing
+    strings = level_strings(frame, name)
+    if pa.types.is_boolean(dtype):
+        strings = _spell_booleans_like(strings, domain)
+    codes = pd.Index(domain, dtype=object).get_indexer(strings).astype(np.int64)
+    return codes, np.asarray(pd.isna(strings))
+
+
 def encode(info: DataInfo, frame: Frame) -> EncodedRows:
     """Encode the predictors of ``frame`` as network inputs.
 
@@ -295,11 +313,8 @@ def encode(info: DataInfo, frame: Frame) -> EncodedRows:
     missing = np.zeros(n, dtype=bool)
     shift = 0 if info.use_all_factor_levels else 1
     for i, (name, domain) in enumerate(zip(info.cat_names, info.domains, strict=True)):
-        strings = level_strings(frame, name)
-        if pa.types.is_boolean(frame.table.schema.field(name).type):
-            strings = _spell_booleans_like(strings, domain)
-        codes = pd.Index(domain, dtype=object).get_indexer(strings).astype(np.int64)
-        missing |= pd.isna(strings)
+        codes, is_missing = _level_codes(frame, name, domain)
+        missing |= is_missing
         slot = codes - shift + offsets[i]
         slot[codes < 0] = offsets[i + 1] - 1
         if shift:

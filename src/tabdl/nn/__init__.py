@@ -24,7 +24,7 @@ def _tanh(z: np.ndarray) -> np.ndarray:
 
 
 def _rectifier(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (z + np.abs(z))
+    return np.maximum(z, 0.0, out=z)  # equals H2O's 0.5*(z + |z|), without the temporaries
 
 
 def _exp_rectifier(z: np.ndarray) -> np.ndarray:
@@ -126,7 +126,8 @@ def _first_layer(w: np.ndarray, b: np.ndarray, rows: EncodedRows, num_start: int
     if rows.cat_slots.shape[1]:
         # One extra zero row, so that slot -1 (no active level) adds nothing.
         table = np.vstack([w[:, :num_start].T, np.zeros((1, w.shape[0]))])
-        z += table[rows.cat_slots].sum(axis=1)
+        for i in range(rows.cat_slots.shape[1]):
+            z += table[rows.cat_slots[:, i]]
     return z
 
 
