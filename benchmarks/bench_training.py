@@ -10,7 +10,8 @@ default; H2O also gets ``stopping_rounds=0`` so that it trains all the epochs as
   rows 0-59,999 train, rows 60,000-69,999 test (the official split).
 
 For each data set it times four variants: H2O default (``nthreads=-1``: every core, Hogwild), H2O
-``reproducible=True`` (one thread), tabdl default (Hogwild threads) and tabdl ``reproducible=True``.
+``reproducible=True`` (one thread), tabdl default (threads: per-thread model copies averaged after
+each iteration, or Hogwild with ``TABDL_THREADS=hogwild``) and tabdl ``reproducible=True``.
 The time is the wall clock of ``train()`` only, after the data is loaded into each system (an
 ``H2OFrame`` already in the cluster; a pandas frame for tabdl). Samples per second is the training
 samples processed (H2O: the last row of the scoring history's ``samples``; tabdl: ``model.samples``)
@@ -306,7 +307,12 @@ def tabdl_train(ds: Dataset, epochs: float, reproducible: bool, optional: dict[s
     x = [c for c in ds.train.columns if c != ds.response]
     seconds, _, notes = timed(lambda: est.train(x=x, y=ds.response, training_frame=ds.train))
     pred = est.predict(ds.test)
-    threads = "1" if reproducible else f"{os.cpu_count()} (Hogwild)"
+    strategy = os.environ.get("TABDL_THREADS", "average")
+    threads = (
+        "1"
+        if reproducible
+        else f"{os.cpu_count()} ({'Hogwild' if strategy == 'hogwild' else 'averaged'})"
+    )
     return Result(
         ds.name, "tabdl", "reproducible" if reproducible else "default", threads, len(ds.train),
         seconds, float(est.samples), float(est.epoch_counter), int(est.iterations),

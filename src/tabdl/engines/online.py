@@ -636,44 +636,10 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         if use_bits:
             set_seed(g, dropout_seed(row_seed + seed + cfg_i[I_HIDDEN_DROP_C]))
             _fill_dropout_bits(layer_bits, drop[layer], g)
-        if layer == 0:
-            _forward_layer(
-                layer,
-                units,
-                woff,
-                boff,
-                aoff,
-                act,
-                mult,
-                W,
-                B,
-                A,
-                maxk,
-                layer_bits,
-                use_bits,
-                in_idx,
-                n_in_idx,
-                psum,
-            )
-        else:
-            _forward_layer(
-                layer,
-                units,
-                woff,
-                boff,
-                aoff,
-                act,
-                mult,
-                W,
-                B,
-                A,
-                maxk,
-                layer_bits,
-                use_bits,
-                all_idx,
-                units[layer],
-                psum,
-            )
+        # the input layer reads its active inputs; hidden layers read every unit below them
+        idx, n_idx = (in_idx, n_in_idx) if layer == 0 else (all_idx, units[layer])
+        _forward_layer(layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, layer_bits,
+                       use_bits, idx, n_idx, psum)  # fmt: skip
     out = aoff[n_layers]
     n_out = units[n_layers]
     if cfg_i[I_HAS_OFFSET]:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -241,22 +241,28 @@ def check_finite(state: NetworkState) -> None:
 THREAD_STRATEGY = os.environ.get("TABDL_THREADS", "average")
 
 
+class Iteration(NamedTuple):
+    """What one iteration trains with: its share of the rows, row order, and SGD schedules."""
+
+    use_fraction: np.float32
+    shuffle: bool
+    rates: np.ndarray
+    moms: np.ndarray
+
+
 def _train_chunks(
     state_arrays: tuple,
     state: NetworkState,
     config: EngineConfig,
     data: tuple,
     chunks: list[tuple[int, int]],
-    use_fraction: np.float32,
-    shuffle: bool,
-    rates: np.ndarray,
-    moms: np.ndarray,
+    plan: Iteration,
     budget: list,
     lock: threading.Lock,
 ) -> int:
     """Train ``chunks`` in order on the given state arrays; return the samples processed."""
     seed = int(config.cfg_i[online.I_SEED])
-    limit = float(use_fraction) * data[0].shape[0]
+    limit = float(plan.use_fraction) * data[0].shape[0]
     total = 0
     for start, stop in chunks:
         with lock:  # H2O's chunkInit: a chunk starts only while the node is short of its share
@@ -268,13 +274,13 @@ def _train_chunks(
         )
         net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
                config.activations, config.multipliers, config.dropout)  # fmt: skip
-        hyper = (rates, moms, config.cfg_i, config.cfg_f)
+        hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f)
         done = online.train_chunk(
             start,
             stop,
             chunk_seed,
-            use_fraction,
-            shuffle,
+            plan.use_fraction,
+            plan.shuffle,
             state.processed,
             data,
             net,
@@ -292,17 +298,14 @@ def _run_iteration(
     config: EngineConfig,
     data: tuple,
     chunks: list[tuple[int, int]],
-    use_fraction: np.float32,
-    shuffle: bool,
-    rates: np.ndarray,
-    moms: np.ndarray,
+    plan: Iteration,
     pool: ThreadPoolExecutor | None,
 ) -> int:
     """Train one iteration over the chunks, on one or several threads; return samples."""
     shared = state.arrays
     budget, lock = [0], threading.Lock()
     args = (state, config, data)
-    rest = (use_fraction, shuffle, rates, moms, budget, lock)
+    rest = (plan, budget, lock)
     if pool is None:
         return _train_chunks(shared, *args, chunks, *rest)
     n_threads = pool._max_workers
@@ -383,9 +386,8 @@ def train(
                 dtype=np.float32,
             ) * (np.float32(1.0) - moms)
 
-            done = _run_iteration(
-                state, config, data, chunks, use_fraction, shuffle, rates, moms, pool
-            )
+            plan = Iteration(use_fraction, shuffle, rates, moms)
+            done = _run_iteration(state, config, data, chunks, plan, pool)
             state.processed += int(done)
             check_finite(state)
             if on_iteration is not None and on_iteration(state):
