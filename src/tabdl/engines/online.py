@@ -689,6 +689,35 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
 
 
 @nb.njit(**_JIT)
+def planned_samples(
+    start, stop, chunk_seed, use_fraction, shuffle, weights, mean_weight
+) -> np.int64:
+    """Return the samples ``train_chunk`` will process for a chunk, replaying only its row sampling."""
+    n_rows = stop - start
+    if mean_weight > 0.0:  # importance sampling: every position trains a row
+        total = 0.0
+        for i in range(n_rows):
+            total += weights[start + i]
+        if total <= 0.0:
+            return 0
+        relative = mean_weight * n_rows / total
+        return np.int64(np.ceil(np.float64(use_fraction) * relative)) * n_rows
+    repeats = np.int64(np.ceil(np.float64(use_fraction)))
+    fraction = np.float32(use_fraction) / np.float32(repeats)
+    if not (fraction < 0.999 or shuffle):
+        return repeats * n_rows
+    skip = np.zeros(2, dtype=np.uint64)
+    set_seed(skip, chunk_seed)
+    shuffle_indices(skip, n_rows)
+    count = 0
+    for _ in range(repeats):
+        for _ in range(n_rows):
+            if next_double(skip) <= np.float64(fraction):
+                count += 1
+    return count
+
+
+@nb.njit(**_JIT)
 def train_chunk(
     start, stop, chunk_seed, use_fraction, shuffle, processed_global, data, net, state, hyper
 ) -> np.int64:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -250,6 +249,14 @@ class Iteration(NamedTuple):
     moms: np.ndarray
 
 
+def _chunk_seed(config: EngineConfig, state: NetworkState, start: int) -> int:
+    seed = int(config.cfg_i[online.I_SEED])
+    return wrap_int64(
+        wrap_int64(CHUNK_SEED_BASE + seed + state.processed + start)
+        * wrap_int64(state.iterations + CHUNK_SEED_ITERATION)
+    )
+
+
 def _train_chunks(
     state_arrays: tuple,
     state: NetworkState,
@@ -257,40 +264,45 @@ def _train_chunks(
     data: tuple,
     chunks: list[tuple[int, int]],
     plan: Iteration,
-    budget: list,
-    lock: threading.Lock,
 ) -> int:
     """Train ``chunks`` in order on the given state arrays; return the samples processed."""
-    seed = int(config.cfg_i[online.I_SEED])
-    limit = float(plan.use_fraction) * data[0].shape[0]
+    net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
+           config.activations, config.multipliers, config.dropout)  # fmt: skip
+    hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f)
     total = 0
     for start, stop in chunks:
-        with lock:  # H2O's chunkInit: a chunk starts only while the node is short of its share
-            if budget[0] >= limit:
-                break
-        chunk_seed = wrap_int64(
-            wrap_int64(CHUNK_SEED_BASE + seed + state.processed + start)
-            * wrap_int64(state.iterations + CHUNK_SEED_ITERATION)
-        )
-        net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
-               config.activations, config.multipliers, config.dropout)  # fmt: skip
-        hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f)
-        done = online.train_chunk(
+        total += online.train_chunk(
+            start, stop, _chunk_seed(config, state, start), plan.use_fraction, plan.shuffle,
+            state.processed, data, net, state_arrays, hyper,
+        )  # fmt: skip
+    return total
+
+
+def _select_chunks(
+    state: NetworkState, config: EngineConfig, data: tuple, chunks: list, plan: Iteration
+) -> list:
+    """H2O's chunk cut-off, made deterministic: chunks in order, while the node is short of its share.
+
+    H2O starts a chunk only while the samples processed so far in the iteration are below
+    ``fraction * rows``, which depends on thread timing. Each chunk's sample count is known in
+    advance (its row sampling is replayed), so the same rule is applied in chunk order.
+    """
+    limit = float(plan.use_fraction) * data[0].shape[0]
+    selected, planned = [], 0
+    for start, stop in chunks:
+        if planned >= limit:
+            break
+        selected.append((start, stop))
+        planned += online.planned_samples(
             start,
             stop,
-            chunk_seed,
+            _chunk_seed(config, state, start),
             plan.use_fraction,
             plan.shuffle,
-            state.processed,
-            data,
-            net,
-            state_arrays,
-            hyper,
+            data[5],
+            data[6],
         )
-        with lock:
-            budget[0] += done
-        total += done
-    return total
+    return selected
 
 
 def _run_iteration(
@@ -303,19 +315,18 @@ def _run_iteration(
 ) -> int:
     """Train one iteration over the chunks, on one or several threads; return samples."""
     shared = state.arrays
-    budget, lock = [0], threading.Lock()
     args = (state, config, data)
-    rest = (plan, budget, lock)
     if pool is None:
-        return _train_chunks(shared, *args, chunks, *rest)
+        return _train_chunks(shared, *args, chunks, plan)
+    chunks = _select_chunks(state, config, data, chunks, plan)
     n_threads = pool._max_workers
     shares = [chunks[i::n_threads] for i in range(n_threads)]
     if THREAD_STRATEGY == "hogwild":
-        return sum(pool.map(lambda share: _train_chunks(shared, *args, share, *rest), shares))
+        return sum(pool.map(lambda share: _train_chunks(shared, *args, share, plan), shares))
     copies = [tuple(a.copy() for a in shared) for _ in shares]
     done = list(
         pool.map(
-            lambda pair: _train_chunks(pair[0], *args, pair[1], *rest),
+            lambda pair: _train_chunks(pair[0], *args, pair[1], plan),
             zip(copies, shares, strict=True),
         )
     )
