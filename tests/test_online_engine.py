@@ -174,3 +174,28 @@ def test_every_activation_trains_and_scores(activation):
     model = _fit(activation=activation, hidden=[4, 3], y="cls", epochs=2)
     probs = model.predict(H2O / "test.csv")[["A", "B", "C"]].to_numpy()
     assert np.allclose(probs.sum(axis=1), 1.0) and np.isfinite(probs).all()
+
+
+@pytest.mark.parametrize("strategy", ["average", "hogwild"])
+def test_both_thread_strategies_learn(monkeypatch, strategy):
+    from tabdl.training import loop
+
+    monkeypatch.setattr(loop, "THREAD_STRATEGY", strategy)
+    frame = _frame()
+    model = _fit(hidden=[10], epochs=10, y="yb")
+    probs = model.predict(frame)["yes"].to_numpy()
+    labels = (frame["yb"] == "yes").to_numpy()
+    assert np.mean((probs >= 0.5) == labels) > max(labels.mean(), 1 - labels.mean()) + 0.05
+
+
+def test_the_chunk_cut_off_is_deterministic_without_reproducible():
+    runs = [_fit(train_samples_per_iteration=100, epochs=2) for _ in range(2)]
+    assert runs[0].samples == runs[1].samples and runs[0].iterations == runs[1].iterations
+
+
+def test_no_hidden_layer_trains_a_linear_model():
+    model = _fit(hidden=[], epochs=5, reproducible=True)
+    assert model.weights(0).shape == (1, 15)
+    y = _frame()["y"].to_numpy()
+    pred = model.predict(H2O / "train.csv")["predict"].to_numpy()
+    assert np.mean((pred - y) ** 2) < np.var(y)
