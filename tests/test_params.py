@@ -141,7 +141,8 @@ def test_an_unknown_parameter_suggests_the_closest_name():
         ({"seed": 2**64}, ParameterError, "seed must fit in a signed 64-bit integer"),
         ({"standardize": "yes"}, ParameterTypeError, "standardize must be True or False"),
         ({"standardize": None}, ParameterTypeError, "standardize cannot be None"),
-        ({"l1": float("nan")}, ParameterError, "l1 must be a number; got NaN"),
+        ({"l1": float("nan")}, ParameterError, "l1 must be a finite number; got nan"),
+        ({"epochs": float("inf")}, ParameterError, "epochs must be a finite number; got inf"),
         ({"mini_batch_size": 0}, ParameterError, "mini_batch_size must be an integer >= 1"),
         (
             {"train_samples_per_iteration": -3},

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tabdl.errors import DataError
+from tabdl.errors import DataError, NotYetAvailableError
 from tabdl.frame import as_frame, like_input
 from tabdl.model import FittedNetwork
 from tabdl.params import DEFAULTS, PARAMETERS, PARAMETERS_BY_NAME, check_available, check_names
@@ -149,6 +149,11 @@ class DeepLearningEstimator:
         params.pop("validation_frame", None)
         setup = prepare(params, x, y, training_frame, validation_frame, categorical_columns)
         check_available(setup.checked)
+        if setup.validation is not None:
+            raise NotYetAvailableError(
+                "validation_frame is read and checked, but validation scoring arrives with issue 4 "
+                "(metrics and scoring history); train without it for now"
+            )
         fitted, state = fit(setup)
         object.__setattr__(self, "_actual_params", setup.params)
         object.__setattr__(self, "_fitted", fitted)

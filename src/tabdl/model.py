@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from tabdl.distributions import link_inverse
-from tabdl.encoding.datainfo import DataInfo, EncodedRows, encode
+from tabdl.encoding.datainfo import DataInfo, EncodedRows, encode, finite_values
 from tabdl.errors import DataError
-from tabdl.frame import Frame, numeric_values
+from tabdl.frame import Frame
 from tabdl.nn import NetworkSpec, forward
 
 #: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
@@ -92,10 +92,8 @@ class FittedNetwork:
                 raise DataError(
                     f"the frame lacks the offset column {info.offset!r} the model needs"
                 )
-            offset = numeric_values(frame, info.offset)
-            f = f + np.where(np.isnan(offset), 0.0, offset - (info.resp_sub or 0.0)) * (
-                info.resp_mul or 1.0
-            )
+            offset = np.nan_to_num(finite_values(frame, info.offset, "the offset column"), nan=0.0)
+            f = f + (offset - (info.resp_sub or 0.0)) * (info.resp_mul or 1.0)  # as in training
         if info.resp_mul is not None:
             f = f / info.resp_mul + info.resp_sub
         return link_inverse(self.distribution)(f)
@@ -140,6 +138,8 @@ class FittedNetwork:
 
     def deepfeatures(self, frame: Frame, layer: int) -> pd.DataFrame:
         """Activations of hidden layer ``layer`` (0-based) in test mode, named ``DF.L{layer+1}.C{j}``."""
+        if self.spec.n_hidden == 0:
+            raise DataError("this network has no hidden layer, so it has no deep features")
         if not isinstance(layer, (int, np.integer)) or not 0 <= layer < self.spec.n_hidden:
             raise DataError(
                 f"layer must be a hidden layer index from 0 to {self.spec.n_hidden - 1}; got {layer!r}"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from tabdl.errors import DataError
 from tabdl.frame import CATEGORICAL, NUMERIC, Frame
@@ -24,6 +28,8 @@ class Columns:
 
 def _resolve(frame: Frame, ref: Any, role: str) -> str:
     names = frame.names
+    if isinstance(ref, numbers.Integral) and not isinstance(ref, bool):
+        ref = int(ref)
     if isinstance(ref, bool) or not isinstance(ref, (str, int)):
         raise DataError(f"{role} must be a column name or a 0-based column index; got {ref!r}")
     if isinstance(ref, int):
@@ -79,6 +85,14 @@ def select_columns(frame: Frame, x: Any, y: Any, p: Mapping[str, Any]) -> Column
             ("fold", "fold_column"),
         )
     }
+    roles = [("y", response)] + [(f"{r}_column", n) for r, n in special.items()]
+    taken = [(role, name) for role, name in roles if name is not None]
+    for i, (role_a, name_a) in enumerate(taken):
+        for role_b, name_b in taken[i + 1 :]:
+            if name_a == name_b:
+                raise DataError(
+                    f"{role_a} and {role_b} are the same column {name_a!r}; use different columns"
+                )
     for role in ("weights", "offset"):
         name = special[role]
         if name is not None and frame.kinds[name] != NUMERIC:
@@ -88,7 +102,10 @@ def select_columns(frame: Frame, x: Any, y: Any, p: Mapping[str, Any]) -> Column
     if x is None:
         predictors = [n for n in frame.names if n not in excluded and n not in ignored]
     else:
-        refs = [x] if isinstance(x, (str, int)) else list(x) if isinstance(x, Sequence) else None
+        scalar = isinstance(x, (str, numbers.Integral))
+        refs = (
+            [x] if scalar else list(x) if isinstance(x, (Sequence, np.ndarray, pd.Index)) else None
+        )
         if refs is None:
             raise DataError(f"x must be a list of column names or indices; got {x!r}")
         chosen = set()

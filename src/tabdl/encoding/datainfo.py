@@ -49,7 +49,6 @@ class DataInfo:
     offset: str | None = None
     fold: str | None = None
     skip_missing: bool = False
-    num_means: np.ndarray | None = None  # raw column means (H2O's _numNAFill)
 
     @property
     def cat_offsets(self) -> np.ndarray:
@@ -138,9 +137,39 @@ def _weighted_mean_sd(values: np.ndarray, weights: np.ndarray | None) -> tuple[f
         return 0.0, 0.0
     if v.size == 1:
         return float(v[0]), 0.0
-    mean = float((w * v).sum() / w.sum())
-    var = float((w * (v - mean) ** 2).sum() / w.sum()) * v.size / (v.size - 1)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _check_statistics
+        mean = float((w * v).sum() / w.sum())
+        var = float((w * (v - mean) ** 2).sum() / w.sum()) * v.size / (v.size - 1)
     return mean, float(np.sqrt(var))
+
+
+def finite_values(frame: Frame, name: str, role: str) -> np.ndarray:
+    """Return a numeric column as float64, refusing infinite values with a clear error."""
+    values = numeric_values(frame, name)
+    bad = np.isinf(values)
+    if bad.any():
+        raise DataError(
+            f"{role} {name!r} holds {int(bad.sum())} infinite value(s) (first at row {int(np.argmax(bad))}); "
+            "replace them with finite numbers or missing values"
+        )
+    return values
+
+
+def _check_statistics(names, mul, sub, weights_column) -> None:
+    if mul is None:
+        return
+    bad = [
+        n
+        for n, m, b in zip(names, mul, sub, strict=True)
+        if not (np.isfinite(m) and np.isfinite(b))
+    ]
+    if bad:
+        cause = (
+            f"; the weights in {weights_column!r} are too large: rescale them"
+            if weights_column
+            else ""
+        )
+        raise DataError(f"the standardisation of column(s) {bad} overflowed{cause}")
 
 
 def fit_datainfo(
@@ -167,7 +196,10 @@ def fit_datainfo(
 
     """
     predictors = [
-        n for n in columns.predictors if not (p["ignore_const_cols"] and _is_constant(frame, n))
+        n
+        for n in columns.predictors
+        if not (p["ignore_const_cols"] and _is_constant(frame, n))
+        and not (frame.kinds[n] == CATEGORICAL and not sorted_levels(frame, n))  # no level at all
     ]
     if not predictors:
         raise DataError(
@@ -179,9 +211,11 @@ def fit_datainfo(
     domain_of = {n: tuple(sorted_levels(frame, n)) for n in cats}
     cats = exchange_sort_by_cardinality(cats, [len(domain_of[n]) for n in cats])
 
-    weights = numeric_values(frame, columns.weights) if columns.weights else None
+    weights = (
+        finite_values(frame, columns.weights, "the weights column") if columns.weights else None
+    )
     stats_weights = weights if columns.offset is None else None
-    raw = [numeric_values(frame, n) for n in nums]
+    raw = [finite_values(frame, n, "the numeric column") for n in nums]
     means = np.array([_weighted_mean_sd(v, None)[0] for v in raw])  # H2O's Vec.mean()
     transform = _transform_kind(p)
     mul = sub = None
@@ -195,6 +229,7 @@ def fit_datainfo(
             else:
                 mul[j] = 1.0 / sd if sd != 0 else 1.0
                 sub[j] = mean if transform == "STANDARDIZE" else 0.0
+    _check_statistics(nums, mul, sub, columns.weights)
     fill = means if mul is None else (means - sub) * mul
 
     resp_mul = resp_sub = None
@@ -204,8 +239,13 @@ def fit_datainfo(
         and p["standardize"]
         and p["distribution"] in IDENTITY_LINK_DISTRIBUTIONS
     ):
-        mean, sd = _weighted_mean_sd(numeric_values(frame, columns.response), stats_weights)
+        mean, sd = _weighted_mean_sd(
+            finite_values(frame, columns.response, "the response"), stats_weights
+        )
         resp_mul, resp_sub = (1.0 / sd if sd != 0 else 1.0), mean
+        _check_statistics(
+            [columns.response], np.array([resp_mul]), np.array([resp_sub]), columns.weights
+        )
 
     return DataInfo(
         cat_names=tuple(cats),
@@ -224,7 +264,6 @@ def fit_datainfo(
         offset=columns.offset,
         fold=columns.fold,
         skip_missing=p["missing_values_handling"] == "Skip",
-        num_means=means,
     )
 
 
@@ -322,7 +361,7 @@ def encode(info: DataInfo, frame: Frame) -> EncodedRows:
         slots[:, i] = slot
     numeric = np.empty((n, len(info.num_names)), dtype=np.float64)
     for j, name in enumerate(info.num_names):
-        values = numeric_values(frame, name)
+        values = finite_values(frame, name, "the numeric column")
         nan = np.isnan(values)
         missing |= nan
         if info.norm_mul is not None:
@@ -369,7 +408,7 @@ def _response_values(info: DataInfo, frame: Frame) -> np.ndarray:
         codes = pd.Index(info.response_domain, dtype=object).get_indexer(strings).astype(np.float64)
         codes[codes < 0] = np.nan  # missing, or a class the model does not know
         return codes
-    values = numeric_values(frame, info.response)
+    values = finite_values(frame, info.response, "the response")
     if info.resp_mul is not None:
         values = (values - info.resp_sub) * info.resp_mul
     return values
@@ -387,7 +426,7 @@ def encode_training(info: DataInfo, frame: Frame) -> TrainingRows:
         usable &= ~inputs.missing
     weights = np.ones(inputs.nrows)
     if info.weights is not None:
-        weights = np.nan_to_num(numeric_values(frame, info.weights), nan=0.0)
+        weights = np.nan_to_num(finite_values(frame, info.weights, "the weights column"), nan=0.0)
         if (weights < 0).any():
             raise DataError(
                 f"the weights column {info.weights!r} has negative values; weights must be >= 0"
@@ -395,7 +434,7 @@ def encode_training(info: DataInfo, frame: Frame) -> TrainingRows:
         usable &= weights > 0
     offset = None
     if info.offset is not None:
-        offset = np.nan_to_num(numeric_values(frame, info.offset), nan=0.0)
+        offset = np.nan_to_num(finite_values(frame, info.offset, "the offset column"), nan=0.0)
     if not usable.any():
         raise DataError(
             "no row can train: every row has a missing response, a zero weight, or (with "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from tabdl.distributions import EXP_CLAMP
 from tabdl.rng import (
     dropout_seed,
     next_bytes,
@@ -48,7 +49,6 @@ F_RHO, F_EPS, F_L1, F_L2, F_MAX_W2, F_INPUT_DROP, F_QUANTILE, F_TWEEDIE, F_RESP_
 N_CFG_F = 10
 
 INPUT_DROPOUT_SEED = 0x1337B4BE
-EXP_CLAMP = 1e19
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
 # Helpers called per unit or per weight are inlined: numba passes every array argument as a struct by

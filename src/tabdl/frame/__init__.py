@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tabdl.errors import DataError
 
@@ -80,7 +81,9 @@ def _from_numpy(array: np.ndarray) -> pa.Table:
         array = array.reshape(-1, 1)
     if array.ndim != 2:
         raise DataError(f"a numpy array must be 1-D or 2-D to be a frame; got shape {array.shape}")
-    return pa.table({f"C{j + 1}": array[:, j] for j in range(array.shape[1])})
+    return pa.table(
+        {f"C{j + 1}": pa.array(array[:, j], from_pandas=True) for j in range(array.shape[1])}
+    )
 
 
 def _check_unique(names: list[str]) -> None:
@@ -90,6 +93,16 @@ def _check_unique(names: list[str]) -> None:
 
 
 def _to_table(data: Any) -> tuple[pa.Table, str]:
+    try:
+        return _convert(data)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise DataError(
+            f"cannot read the data as a table: {err}. A column mixes types (e.g. text and numbers): "
+            "convert it with .astype(str) for categories or to a numeric dtype"
+        ) from None
+
+
+def _convert(data: Any) -> tuple[pa.Table, str]:
     if isinstance(data, Frame):
         return data.table, data.source
     if isinstance(data, pa.Table):
@@ -113,7 +126,7 @@ def _to_table(data: Any) -> tuple[pa.Table, str]:
             columns = pd.DataFrame(data)  # pandas reads NaN in a list of strings as missing
         except (ValueError, TypeError) as err:
             raise DataError(f"cannot read this dict of columns as a frame: {err}") from None
-        return _to_table(columns)[0], "dict"
+        return _convert(columns)[0], "dict"
     raise DataError(
         f"cannot use a {type(data).__name__} as a frame: give a pandas or polars DataFrame, a pyarrow "
         "Table, a numpy array, a dict of columns, or a path to a CSV or Parquet file"
@@ -184,7 +197,7 @@ def numeric_values(frame: Frame, name: str) -> np.ndarray:
         target = (
             pa.timestamp("ms", tz=dtype.tz) if pa.types.is_timestamp(dtype) else pa.timestamp("ms")
         )
-        column = column.cast(target).cast(pa.int64())
+        column = pc.cast(column, target, safe=False).cast(pa.int64())  # drop sub-millisecond parts
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_boolean(dtype):
         bad = next((v for v in column.to_pylist() if v is not None), None)
         held = "true/false" if pa.types.is_boolean(dtype) else "text"
@@ -192,7 +205,7 @@ def numeric_values(frame: Frame, name: str) -> np.ndarray:
             f"column {name!r} is numeric in the model but holds {held} values here "
             f"(for example {bad!r}); convert it to numbers before scoring"
         )
-    values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    values = pc.cast(column, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     return np.array(values, dtype=np.float64)
 
 
@@ -230,7 +243,11 @@ def sorted_levels(frame: Frame, name: str) -> list[str]:
     dtype = column.type
     if pa.types.is_dictionary(dtype):
         dtype = dtype.value_type
-    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+    if pa.types.is_integer(dtype):  # exact integers, sorted by value
+        column = frame.table.column(name)
+        values = np.unique(column.drop_null().to_numpy())
+        return [str(int(v)) for v in values]
+    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
         values = numeric_values(frame, name)
         return [_format_number(v) for v in np.unique(values[~np.isnan(values)])]
     return sorted({v for v in level_strings(frame, name) if v is not None})

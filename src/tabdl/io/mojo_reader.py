@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tabdl.distributions import LINKS
 from tabdl.encoding.datainfo import DataInfo
 from tabdl.errors import MojoError
 from tabdl.model import FittedNetwork
@@ -229,6 +230,14 @@ def _network(ini: MojoIni, category: str) -> tuple[NetworkSpec, list[np.ndarray]
     return spec, weights, biases
 
 
+def _threshold(ini: MojoIni) -> float:
+    text = ini.info.get("default_threshold", "0.5")
+    try:
+        return float(text)
+    except ValueError:
+        raise MojoError(f"the MOJO's default_threshold {text!r} is not a number") from None
+
+
 def read_mojo(path: str | os.PathLike) -> FittedNetwork:
     """Read an H2O Deep Learning MOJO file.
 
@@ -262,6 +271,10 @@ def read_mojo(path: str | os.PathLike) -> FittedNetwork:
         raise MojoError(f"cannot read the MOJO {path!r}: {err}") from None
     _check_algorithm(ini)
     category = ini.text("category")
+    if ini.text("distribution") not in LINKS:
+        raise MojoError(
+            f"the MOJO's distribution {ini.text('distribution')!r} is not one Deep Learning uses"
+        )
     if category not in ("Regression", "Binomial", "Multinomial", "AutoEncoder"):
         raise MojoError(f"the MOJO's category {category!r} is not one a Deep Learning model has")
     spec, weights, biases = _network(ini, category)
@@ -277,7 +290,7 @@ def read_mojo(path: str | os.PathLike) -> FittedNetwork:
         biases=biases,
         category=category,
         distribution=ini.text("distribution"),
-        default_threshold=float(ini.info.get("default_threshold", "0.5")),
+        default_threshold=_threshold(ini),
         prior_class_distrib=ini.array("prior_class_distrib", False),
         model_class_distrib=ini.array("model_class_distrib", False),
         apply_offset=False,

@@ -120,34 +120,43 @@ class NetworkSpec:
         return None
 
 
-def _first_layer(w: np.ndarray, b: np.ndarray, rows: EncodedRows, num_start: int) -> np.ndarray:
-    """Pre-activation of the first layer: numeric product plus the sum of active categorical rows."""
-    z = rows.numeric @ w[:, num_start:].T + b
-    if rows.cat_slots.shape[1]:
-        # One extra zero row, so that slot -1 (no active level) adds nothing.
-        table = np.vstack([w[:, :num_start].T, np.zeros((1, w.shape[0]))])
-        for i in range(rows.cat_slots.shape[1]):
-            z += table[rows.cat_slots[:, i]]
-    return z
+def prepare_weights(spec: NetworkSpec, weights: Sequence[np.ndarray], num_start: int) -> list[list]:
+    """Per layer and channel, the float64 weights scoring multiplies by (built once per ``predict``).
+
+    For the first layer each channel is ``(numeric block, categorical table)``: the table holds one
+    row per one-hot slot plus a zero row, so that slot -1 (no active level) adds nothing.
+    """
+    prepared = []
+    for layer, w in enumerate(weights):
+        channels = MAXOUT_CHANNELS if spec.rows(layer) != spec.units[layer + 1] else 1
+        by_channel = w.astype(np.float64).reshape(
+            spec.units[layer + 1], spec.units[layer], channels
+        )
+        per_channel = []
+        for k in range(channels):
+            wk = by_channel[:, :, k]
+            if layer == 0:
+                table = np.vstack([wk[:, :num_start].T, np.zeros((1, wk.shape[0]))])
+                per_channel.append((np.ascontiguousarray(wk[:, num_start:].T), table))
+            else:
+                per_channel.append((np.ascontiguousarray(wk.T), None))
+        prepared.append(per_channel)
+    return prepared
 
 
 def _pre_activation(
-    spec: NetworkSpec,
-    layer: int,
-    w: np.ndarray,
-    b: np.ndarray,
-    inputs: np.ndarray | EncodedRows,
-    num_start: int,
+    spec: NetworkSpec, layer: int, prepared: list, b: np.ndarray, inputs: np.ndarray | EncodedRows
 ) -> np.ndarray:
-    w = w.astype(np.float64)
-    channels = MAXOUT_CHANNELS if spec.rows(layer) != spec.units[layer + 1] else 1
-    units, cols = spec.units[layer + 1], spec.units[layer]
-    w_by_channel = w.reshape(units, cols, channels)
-    b_by_channel = b.reshape(units, channels)
+    channels = len(prepared)
+    b_by_channel = b.reshape(spec.units[layer + 1], channels)
     z = None
-    for k in range(channels):
-        wk, bk = w_by_channel[:, :, k], b_by_channel[:, k]
-        zk = _first_layer(wk, bk, inputs, num_start) if layer == 0 else inputs @ wk.T + bk
+    for k, (w_t, table) in enumerate(prepared):
+        if layer == 0:
+            zk = inputs.numeric @ w_t + b_by_channel[:, k]
+            for i in range(inputs.cat_slots.shape[1]):  # the active levels' weight rows
+                zk += table[inputs.cat_slots[:, i]]
+        else:
+            zk = inputs @ w_t + b_by_channel[:, k]
         z = zk if z is None else np.maximum(z, zk)
     return z
 
@@ -159,6 +168,7 @@ def forward(
     rows: EncodedRows,
     num_start: int,
     last_layer: int | None = None,
+    prepared: list | None = None,
 ) -> list[np.ndarray]:
     """Run the network in test mode and return the activations of every layer after the input.
 
@@ -174,6 +184,8 @@ def forward(
         First numeric slot of the expanded input (the categorical slots come before it).
     last_layer : int, optional
         Stop after this weight layer (0-based); default: the output layer.
+    prepared : list, optional
+        ``prepare_weights(spec, weights, num_start)``, to reuse across blocks of rows.
 
     Returns
     -------
@@ -182,10 +194,12 @@ def forward(
 
     """
     stop = len(weights) - 1 if last_layer is None else last_layer
+    if prepared is None:
+        prepared = prepare_weights(spec, weights, num_start)
     activations: list[np.ndarray] = []
     inputs: np.ndarray | EncodedRows = rows
     for layer in range(stop + 1):
-        z = _pre_activation(spec, layer, weights[layer], biases[layer], inputs, num_start)
+        z = _pre_activation(spec, layer, prepared[layer], biases[layer], inputs)
         a = ACTIVATIONS[spec.layer_activation(layer)](z)
         scale = spec.test_scale(layer)
         if scale != 1.0:

@@ -85,8 +85,8 @@ def _as_number(name: str, value: Any, integer: bool) -> float | int:
             return int(value)
         raise ParameterTypeError(f"{name} must be an integer; got {value!r}")
     number = float(value)
-    if math.isnan(number):
-        raise ParameterError(f"{name} must be a number; got NaN")
+    if not math.isfinite(number):
+        raise ParameterError(f"{name} must be a finite number; got {value!r}")
     return number
 
 

@@ -25,7 +25,6 @@ CLASSIFICATION_METRICS = (
     "misclassification",
     "mean_per_class_error",
 )
-IDENTITY_LINK = ("gaussian", "laplace", "quantile", "huber")
 LOSS_OF_DISTRIBUTION = {
     "gaussian": "Quadratic",
     "laplace": "Absolute",

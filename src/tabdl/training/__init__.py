@@ -84,9 +84,12 @@ def prepare(
     problem = Problem(category, len(classes) if classes else 1)
     check_problem_rules(checked, problem)
     resolved = resolve(checked, problem)
-    validation = (
-        None if validation_frame is None else as_frame(validation_frame, categorical_columns)
-    )
+    validation = None
+    if validation_frame is not None:
+        validation = as_frame(validation_frame, categorical_columns)
+        missing = [n for n in columns.predictors if n not in validation.kinds]
+        if missing:
+            raise DataError(f"the validation frame lacks column(s) {missing} of the training frame")
     info = fit_datainfo(frame, columns, resolved, classes)
     spec = network_spec(info, resolved, category)
     return Setup(frame, columns, problem, checked, resolved, info, spec, validation)

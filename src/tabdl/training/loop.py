@@ -237,7 +237,9 @@ def check_finite(state: NetworkState) -> None:
 #: private copy and averages them after every iteration (H2O's model averaging between nodes);
 #: "hogwild" shares one copy without locks (H2O's threads within a node). Measured on this project's
 #: 2-core machine (docs/benchmarks.md), shared dense weights bounce cache lines between the cores.
-THREAD_STRATEGY = os.environ.get("TABDL_THREADS", "average")
+THREAD_STRATEGY = os.environ.get("TABDL_THREADS", "average").lower()
+if THREAD_STRATEGY not in ("average", "hogwild"):
+    raise ValueError(f"TABDL_THREADS={THREAD_STRATEGY!r}: use 'average' (the default) or 'hogwild'")
 
 
 class Iteration(NamedTuple):
@@ -247,6 +249,14 @@ class Iteration(NamedTuple):
     shuffle: bool
     rates: np.ndarray
     moms: np.ndarray
+
+
+class _Pool(ThreadPoolExecutor):
+    """A thread pool that knows its size."""
+
+    def __init__(self, n_threads: int) -> None:
+        super().__init__(max_workers=n_threads)
+        self.n_threads = n_threads
 
 
 def _chunk_seed(config: EngineConfig, state: NetworkState, start: int) -> int:
@@ -319,8 +329,9 @@ def _run_iteration(
     if pool is None:
         return _train_chunks(shared, *args, chunks, plan)
     chunks = _select_chunks(state, config, data, chunks, plan)
-    n_threads = pool._max_workers
-    shares = [chunks[i::n_threads] for i in range(n_threads)]
+    shares = [
+        share for share in (chunks[i :: pool.n_threads] for i in range(pool.n_threads)) if share
+    ]
     if THREAD_STRATEGY == "hogwild":
         return sum(pool.map(lambda share: _train_chunks(shared, *args, share, plan), shares))
     copies = [tuple(a.copy() for a in shared) for _ in shares]
@@ -383,7 +394,7 @@ def train(
     )
     started = time.monotonic()
     workers = min(len(chunks), max(1, os.cpu_count() or 1))
-    pool = ThreadPoolExecutor(max_workers=workers) if len(chunks) > 1 else None
+    pool = _Pool(workers) if len(chunks) > 1 else None
     try:
         while state.processed / state.training_rows < p["epochs"]:
             state.iterations += 1
@@ -399,6 +410,11 @@ def train(
 
             plan = Iteration(use_fraction, shuffle, rates, moms)
             done = _run_iteration(state, config, data, chunks, plan, pool)
+            if done == 0:
+                raise DataError(
+                    "an iteration trained no rows: check the weights column (extreme or all-zero "
+                    "weights) and train_samples_per_iteration"
+                )
             state.processed += int(done)
             check_finite(state)
             if on_iteration is not None and on_iteration(state):

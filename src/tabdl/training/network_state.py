@@ -8,7 +8,7 @@ checkpoint restart needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,7 +35,6 @@ class NetworkState:
     processed: int = 0  # training samples processed (H2O's processed_global)
     training_rows: int = 0  # rows of the training frame: one epoch
     iterations: int = 0
-    history: list = field(default_factory=list)
 
     @classmethod
     def create(
