@@ -22,11 +22,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tabdl.distributions import LINKS
 from tabdl.encoding.columns import Columns
 from tabdl.errors import DataError
 from tabdl.frame import CATEGORICAL, Frame, level_strings, numeric_values, sorted_levels
 
-IDENTITY_LINK_DISTRIBUTIONS = ("gaussian", "laplace", "quantile", "huber")
+IDENTITY_LINK_DISTRIBUTIONS = tuple(d for d, link in LINKS.items() if link == "identity")
 
 
 @dataclass(frozen=True)

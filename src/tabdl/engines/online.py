@@ -339,28 +339,7 @@ def _sum_squares(W, start, stride, count) -> np.float32:
 
 @nb.njit(**_INLINE)
 def _adadelta_layer(
-    layer,
-    gvec,
-    units,
-    woff,
-    boff,
-    aoff,
-    mult,
-    W,
-    B,
-    A,
-    E,
-    maxk,
-    Wacc,
-    Bacc,
-    cfg_i,
-    cfg_f,
-    in_idx,
-    n_in_idx,
-    num_start,
-    work,
-    dbuf,
-    lbuf,
+    layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx, num_start, work, dbuf, lbuf
 ) -> None:
     """ADADELTA update of one layer's weights and biases, given the units' gradients ``gvec``.
 
@@ -369,6 +348,8 @@ def _adadelta_layer(
     per-unit sums of squared gradients (the bias rates) are summed in H2O's column order, eight
     units at a time so that the independent sums overlap.
     """
+    units, woff, boff, aoff, act, mult, drop = net
+    W, B, Wacc, Bacc, Wm, Bm = state
     gw, gpa, gbuf, g2all, keepall, ratio, ratio_i, gdx, gg, avg = work
     rows = units[layer + 1]
     cols = units[layer]
@@ -532,20 +513,11 @@ def _backprop_unit(
     g,
     rate,
     momentum,
-    units,
-    woff,
-    boff,
-    aoff,
-    mult,
-    W,
-    B,
+    net,
+    state,
     A,
     E,
     maxk,
-    Wacc,
-    Bacc,
-    Wm,
-    Bm,
     cfg_i,
     cfg_f,
     idx,
@@ -555,6 +527,8 @@ def _backprop_unit(
     dbuf,
     lbuf,
 ) -> None:
+    units, woff, boff, aoff, act, mult, drop = net
+    W, B, Wacc, Bacc, Wm, Bm = state
     if cfg_i[I_SHORTCUT] and g == 0.0:
         return
     cols = units[layer]
@@ -674,13 +648,12 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
                 gr = e
             gvec[r] = gr
         if cfg_i[I_ADAPTIVE]:
-            _adadelta_layer(layer, gvec, units, woff, boff, aoff, mult, W, B, A, E, maxk, Wacc, Bacc,
-                            cfg_i, cfg_f, in_idx, n_in_idx, num_start, work, dbuf, lbuf)  # fmt: skip
+            _adadelta_layer(layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx, num_start,
+                            work, dbuf, lbuf)  # fmt: skip
             continue
         for r in range(units[layer + 1]):
-            _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], units, woff, boff, aoff, mult,
-                           W, B, A, E, maxk, Wacc, Bacc, Wm, Bm, cfg_i, cfg_f, in_idx, n_in_idx,
-                           fbuf, ibuf, dbuf, lbuf)  # fmt: skip
+            _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], net, state, A, E, maxk, cfg_i,
+                           cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf)  # fmt: skip
     E[:] = 0.0
     for k in range(n_in_idx):
         A[in_idx[k]] = 0.0
