@@ -338,6 +338,13 @@ def _sum_squares(W, start, stride, count) -> np.float32:
 
 
 @nb.njit(**_INLINE)
+def _unit_start(layer, r, cols, channels, woff, aoff, maxk) -> tuple:
+    """Return unit ``r``'s winning Maxout channel (0 otherwise) and the flat index of its first weight."""
+    k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
+    return k_win, woff[layer] + channels * r * cols + k_win
+
+
+@nb.njit(**_INLINE)
 def _adadelta_layer(
     layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx, num_start, work, dbuf, lbuf
 ) -> None:
@@ -379,8 +386,7 @@ def _adadelta_layer(
             g = gvec[r]
             if shortcut and g == 0.0:
                 continue
-            k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
-            row_start = woff[layer] + channels * r * cols + k_win
+            k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
             if channels == 1:
                 _propagate(E[a_in : a_in + cols], W[row_start : row_start + cols], g)
             else:
@@ -390,8 +396,7 @@ def _adadelta_layer(
         g = gvec[r]
         if shortcut and g == 0.0:
             continue
-        k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
-        row_start = woff[layer] + channels * r * cols + k_win
+        k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
         g2 = g2all[r * width : (r + 1) * width]
         keep = keepall[r * width : (r + 1) * width]
         if n_gather > 0:
@@ -447,8 +452,7 @@ def _adadelta_layer(
         g = gvec[r]
         if shortcut and g == 0.0:
             continue
-        k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
-        row_start = woff[layer] + channels * r * cols + k_win
+        k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
         if cfg_i[I_RESCALE]:
             _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
         bidx = boff[layer] + (channels * r + k_win)
@@ -538,8 +542,7 @@ def _backprop_unit(
     l1 = cfg_f[F_L1]
     l2 = cfg_f[F_L2]
     channels = mult[layer]
-    k_win = maxk[aoff[layer + 1] - aoff[1] + r] if channels == 2 else 0
-    row_start = woff[layer] + channels * r * cols + k_win
+    k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
     sparse_input = layer == 0 and fast
     n_cols = n_idx if sparse_input else cols
     avg_grad2 = 0.0
