@@ -129,6 +129,8 @@ BIT_EXACT = {
             reproducible=True,
         ),
     ),
+    # rows a missing predictor makes unusable are passed over and not counted (5 iterations of 41 rows)
+    "K1_skip": ("trainC", "y", dict(BASE_C, epochs=3.0, missing_values_handling="Skip")),
     # H2O's momentum as it trains: the constant H2O_MOMENTUM
     "shared/C3_sgd": (
         "trainC",
@@ -232,8 +234,31 @@ def test_momentum_follows_the_documented_ramp_not_h2os_constant():
 
 
 def _h2o_counters(run: str) -> tuple[float, int, int]:
-    history = json.loads((TRAIN / "shared" / run / "info.json").read_text())["sh"]
+    history = json.loads((TRAIN / run / "info.json").read_text())["sh"]
     return float(history["epochs"][-1]), int(history["iterations"][-1]), int(history["samples"][-1])
+
+
+def test_rows_that_cannot_train_do_not_count_as_samples_as_in_h2o():
+    data, y, params = BIT_EXACT["K1_skip"]
+    model = _train(data, y, params)
+    assert (model.iterations, model.samples) == _h2o_counters("K1_skip")[1:] == (5, 205)
+    assert model.epoch_counter == pytest.approx(_h2o_counters("K1_skip")[0], rel=1e-12)
+
+
+def test_observation_weights_sample_rows_as_h2o_does():
+    """H2O's relative chunk weight uses round(mean(w) * rows): a weight sum of 95.5 gives 2 passes.
+
+    The weights are bit-exact; the float64 biases differ by a few 1e-17, from the last bits of the
+    weighted standardisation statistics (H2O's rollups sum in another order).
+    """
+    model = _train("trainD", "y", dict(BASE_D, weights_column="wt"))
+    h2o = read_mojo(TRAIN / "K2_weights" / "model.zip")
+    assert (model.epoch_counter, model.iterations, model.samples) == _h2o_counters("K2_weights")
+    assert model.samples == 120
+    for ours, theirs in zip(model._fitted.weights, h2o.weights, strict=True):
+        assert np.array_equal(ours, theirs)
+    for ours, theirs in zip(model._fitted.biases, h2o.biases, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-15)
 
 
 def test_epochs_overshoot_to_whole_iterations_as_h2o_f1():
@@ -244,7 +269,7 @@ def test_epochs_overshoot_to_whole_iterations_as_h2o_f1():
     )
     assert (
         (model.epoch_counter, model.iterations, model.samples)
-        == _h2o_counters("F1_epochs")
+        == _h2o_counters("shared/F1_epochs")
         == (3.0, 3, 180)
     )
 
@@ -252,9 +277,9 @@ def test_epochs_overshoot_to_whole_iterations_as_h2o_f1():
 @pytest.mark.parametrize(
     ("run", "params"),
     [
-        ("F2_auto", dict(hidden=[3], epochs=3.0, seed=1, activation="Tanh")),
+        ("shared/F2_auto", dict(hidden=[3], epochs=3.0, seed=1, activation="Tanh")),
         (
-            "F3_tspi",
+            "shared/F3_tspi",
             dict(hidden=[3], epochs=1.0, seed=1, train_samples_per_iteration=25, activation="Tanh"),
         ),
     ],

@@ -9,6 +9,10 @@ avoids H2O quirks tabdl deliberately does not copy:
 * ``trainD_posoff.csv``: trainD.csv with ``off`` = round(abs(off) + 0.05, 6) (H2O ignores offsets <= 0)
   -> runs ``E1_off_gauss_pos``, ``E2_off_pois_pos``.
 
+It also trains runs that are not in the shared fixtures: more activations and update rules (M1, M2,
+R1, S1), rows that cannot train (K1_skip: a missing predictor with ``Skip``) and observation weights
+(K2_weights).
+
 It also re-runs the original C2_uafl, H1_nostd, E1_off_gauss and E2_off_pois on the original data and
 checks that their MOJO ``weight_layer*``/``bias_layer*`` lines equal the shared fixtures' (proof that the
 local H2O reproduces the fixtures), and copies the shared fixtures the tests need.
@@ -81,6 +85,10 @@ KW_R1 = dict(
 )
 KW_S1 = dict(BASE_M, hidden=[4], seed=14, activation="Tanh", adaptive_rate=False, rate=0.05,
              l2=1e-3, max_w2=0.5)  # fmt: skip
+# Rows that cannot train (a missing predictor with Skip) and observation weights (importance sampling)
+KW_K1 = dict(hidden=[3], epochs=3.0, seed=1234, activation="Tanh", reproducible=True,
+             overwrite_with_best_model=False, missing_values_handling="Skip")  # fmt: skip
+KW_K2 = dict(BASE_D, weights_column="wt")
 
 # name -> (data file, y, col_types, params, shared run to compare weights with)
 RUNS = {
@@ -96,6 +104,8 @@ RUNS = {
     "M2_maxout_dropout": ("trainC.csv", "y", COLTYPES_C, KW_M2, None),
     "R1_rectifier_dropout": ("trainD.csv", "y", COLTYPES_D, KW_R1, None),
     "S1_sgd_max_w2": ("trainD.csv", "y", COLTYPES_D, KW_S1, None),
+    "K1_skip": ("trainC.csv", "y", COLTYPES_C, KW_K1, None),
+    "K2_weights": ("trainD.csv", "y", COLTYPES_D, KW_K2, None),
 }
 
 SHARED_RUNS = [

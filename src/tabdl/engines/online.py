@@ -665,37 +665,18 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
 
 
 @nb.njit(**_JIT)
-def planned_samples(
-    start, stop, chunk_seed, use_fraction, shuffle, weights, mean_weight
-) -> np.int64:
-    """Return the samples ``train_chunk`` will process for a chunk, replaying only its row sampling."""
-    n_rows = stop - start
-    if mean_weight > 0.0:  # importance sampling: every position trains a row
-        total = 0.0
-        for i in range(n_rows):
-            total += weights[start + i]
-        if total <= 0.0:
-            return 0
-        relative = mean_weight * n_rows / total
-        return np.int64(np.ceil(np.float64(use_fraction) * relative)) * n_rows
-    repeats = np.int64(np.ceil(np.float64(use_fraction)))
-    fraction = np.float32(use_fraction) / np.float32(repeats)
-    if not (fraction < 0.999 or shuffle):
-        return repeats * n_rows
-    skip = np.zeros(2, dtype=np.uint64)
-    set_seed(skip, chunk_seed)
-    shuffle_indices(skip, n_rows)
-    count = 0
-    for _ in range(repeats):
-        for _ in range(n_rows):
-            if next_double(skip) <= np.float64(fraction):
-                count += 1
-    return count
-
-
-@nb.njit(**_JIT)
 def train_chunk(
-    start, stop, chunk_seed, use_fraction, shuffle, processed_global, data, net, state, hyper
+    start,
+    stop,
+    chunk_seed,
+    use_fraction,
+    shuffle,
+    processed_global,
+    data,
+    net,
+    state,
+    hyper,
+    dry_run,
 ) -> np.int64:
     """Train on rows ``[start, stop)`` as H2O's ``FrameTask.map`` does; return rows processed.
 
@@ -712,10 +693,11 @@ def train_chunk(
     processed_global : int
         Samples trained before this iteration (added to each row's dropout seed when reproducible).
     data : tuple
-        ``(cat_slots, numeric, response, offset, usable, weights, mean_weight)``: the encoded rows,
-        whether each may train, and observation weights with their mean over all rows
-        (``mean_weight <= 0``: none). As in H2O, weights are not gradient factors: every second row
-        is drawn by importance sampling from the chunk's weights, the others from the shuffled order.
+        ``(cat_slots, numeric, response, offset, usable, weights, weight_sum)``: the encoded rows,
+        whether each may train, and observation weights with H2O's global weight sum
+        ``round(mean(w) * rows)`` (negative: no observation weights). As in H2O, weights are not
+        gradient factors: every second row is drawn by importance sampling from the chunk's weights,
+        the others from the shuffled order.
     net : tuple
         ``(units, woff, boff, aoff, act, mult, drop)``: layer sizes, offsets of each layer's weights,
         biases and activations in the flat arrays, activation codes, channels (2 for Maxout), and
@@ -724,14 +706,17 @@ def train_chunk(
         ``(W, B, Wacc, Bacc, Wm, Bm)``: weights, biases, ADADELTA accumulators, momenta; updated.
     hyper : tuple
         ``(rates, moms, cfg_i, cfg_f)``: per-layer SGD step and momentum, and the configuration.
+    dry_run : bool
+        Only replay the row sampling and count; train nothing (the chunk cut-off plans with this).
 
     Returns
     -------
     int
-        The number of rows processed, as H2O counts them.
+        The number of rows processed, as H2O counts them: rows that cannot train (a missing
+        response, a missing predictor with ``Skip``, zero weight) are passed over without counting.
 
     """
-    cat_slots, numeric, response, offset, usable, weights, mean_weight = data
+    cat_slots, numeric, response, offset, usable, weights, weight_sum = data
     units, woff, boff, aoff, act, mult, drop = net
     cfg_i = hyper[2]
     n_rows = stop - start
@@ -775,7 +760,7 @@ def train_chunk(
     dbuf = np.zeros(1, dtype=np.float64)
     lbuf = dbuf.view(np.int64)
 
-    obs_weights = mean_weight > 0.0
+    obs_weights = weight_sum >= 0.0
     relative_weight = 1.0
     weight_map = np.zeros(n_rows)
     if obs_weights:
@@ -786,7 +771,7 @@ def train_chunk(
         if total <= 0.0:
             return 0
         weight_map /= total
-        relative_weight = mean_weight * weights.shape[0] * n_rows / weights.shape[0] / total
+        relative_weight = weight_sum * n_rows / weights.shape[0] / total
     row_data = (cat_slots, numeric, response, offset)
     scratch = (
         A,
@@ -827,7 +812,9 @@ def train_chunk(
                 ):
                     r = next_int_bounded(skip, n_rows)
             row = start + r
-            if usable[row]:
+            if not usable[row]:
+                continue
+            if not dry_run:
                 row_seed = start + rep * n_rows + r
                 if cfg_i[I_REPRODUCIBLE]:
                     row_seed += processed_global

@@ -194,14 +194,15 @@ def _chunk_bounds(n_rows: int, p: Mapping[str, Any]) -> list[tuple[int, int]]:
 
 
 def observation_weights(rows: TrainingRows) -> tuple[np.ndarray, float]:
-    """Return the weights to sample rows by and their mean (0.0 when the weights do not sample).
+    """Return the weights to sample rows by and H2O's global weight sum (-1.0: they do not sample).
 
     As H2O: a constant weight column, or one of 0s and 1s, selects rows but does not weight them.
+    The sum is H2O's ``Math.round(mean(w) * rows)``, rounded half up.
     """
     w = rows.weights
     if np.all(w == w[0]) or np.all((w == 0) | (w == 1)):
-        return w, 0.0
-    return w, float(w.mean())
+        return w, -1.0
+    return w, math.floor(float(w.mean()) * len(w) + 0.5)
 
 
 def epoch_rows(rows: TrainingRows) -> int:
@@ -267,6 +268,26 @@ def _chunk_seed(config: EngineConfig, state: NetworkState, start: int) -> int:
     )
 
 
+def _run_chunk(
+    state_arrays: tuple,
+    state: NetworkState,
+    config: EngineConfig,
+    data: tuple,
+    chunk: tuple[int, int],
+    plan: Iteration,
+    dry_run: bool = False,
+) -> int:
+    """Train one chunk on the given state arrays (or only count its samples); return samples."""
+    net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
+           config.activations, config.multipliers, config.dropout)  # fmt: skip
+    hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f)
+    start, stop = chunk
+    return online.train_chunk(
+        start, stop, _chunk_seed(config, state, start), plan.use_fraction, plan.shuffle,
+        state.processed, data, net, state_arrays, hyper, dry_run,
+    )  # fmt: skip
+
+
 def _train_chunks(
     state_arrays: tuple,
     state: NetworkState,
@@ -276,16 +297,7 @@ def _train_chunks(
     plan: Iteration,
 ) -> int:
     """Train ``chunks`` in order on the given state arrays; return the samples processed."""
-    net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
-           config.activations, config.multipliers, config.dropout)  # fmt: skip
-    hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f)
-    total = 0
-    for start, stop in chunks:
-        total += online.train_chunk(
-            start, stop, _chunk_seed(config, state, start), plan.use_fraction, plan.shuffle,
-            state.processed, data, net, state_arrays, hyper,
-        )  # fmt: skip
-    return total
+    return sum(_run_chunk(state_arrays, state, config, data, chunk, plan) for chunk in chunks)
 
 
 def _select_chunks(
@@ -295,23 +307,15 @@ def _select_chunks(
 
     H2O starts a chunk only while the samples processed so far in the iteration are below
     ``fraction * rows``, which depends on thread timing. Each chunk's sample count is known in
-    advance (its row sampling is replayed), so the same rule is applied in chunk order.
+    advance (a dry run replays its row sampling), so the same rule is applied in chunk order.
     """
     limit = float(plan.use_fraction) * data[0].shape[0]
     selected, planned = [], 0
-    for start, stop in chunks:
+    for chunk in chunks:
         if planned >= limit:
             break
-        selected.append((start, stop))
-        planned += online.planned_samples(
-            start,
-            stop,
-            _chunk_seed(config, state, start),
-            plan.use_fraction,
-            plan.shuffle,
-            data[5],
-            data[6],
-        )
+        selected.append(chunk)
+        planned += _run_chunk(state.arrays, state, config, data, chunk, plan, dry_run=True)
     return selected
 
 
@@ -382,7 +386,7 @@ def train(
     n_layers = len(state.spec.units) - 1
     response = rows.response if rows.response is not None else np.zeros(n_rows)
     offset = rows.offset if rows.offset is not None else np.zeros(n_rows)
-    weights, mean_weight = observation_weights(rows)
+    weights, weight_sum = observation_weights(rows)
     data = (
         rows.inputs.cat_slots,
         rows.inputs.numeric,
@@ -390,7 +394,7 @@ def train(
         offset,
         rows.usable,
         weights,
-        mean_weight,
+        weight_sum,
     )
     started = time.monotonic()
     workers = min(len(chunks), max(1, os.cpu_count() or 1))
