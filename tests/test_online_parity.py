@@ -131,6 +131,9 @@ BIT_EXACT = {
     ),
     # rows a missing predictor makes unusable are passed over and not counted (5 iterations of 41 rows)
     "K1_skip": ("trainC", "y", dict(BASE_C, epochs=3.0, missing_values_handling="Skip")),
+    # observation weights: importance sampling, and H2O's weighted statistics (zero weights left out)
+    "K2_weights": ("trainD", "y", dict(BASE_D, weights_column="wt")),
+    "K3_zero_weights": ("trainD_w0", "y", dict(BASE_D, weights_column="wt")),
     # H2O's momentum as it trains: the constant H2O_MOMENTUM
     "shared/C3_sgd": (
         "trainC",
@@ -246,19 +249,20 @@ def test_rows_that_cannot_train_do_not_count_as_samples_as_in_h2o():
 
 
 def test_observation_weights_sample_rows_as_h2o_does():
-    """H2O's relative chunk weight uses round(mean(w) * rows): a weight sum of 95.5 gives 2 passes.
-
-    The weights are bit-exact; the float64 biases differ by a few 1e-17, from the last bits of the
-    weighted standardisation statistics (H2O's rollups sum in another order).
-    """
-    model = _train("trainD", "y", dict(BASE_D, weights_column="wt"))
-    h2o = read_mojo(TRAIN / "K2_weights" / "model.zip")
+    """H2O's relative chunk weight uses round(mean(w) * rows): a weight sum of 95.5 gives 2 passes."""
+    data, y, params = BIT_EXACT["K2_weights"]
+    model = _train(data, y, params)
     assert (model.epoch_counter, model.iterations, model.samples) == _h2o_counters("K2_weights")
     assert model.samples == 120
-    for ours, theirs in zip(model._fitted.weights, h2o.weights, strict=True):
-        assert np.array_equal(ours, theirs)
-    for ours, theirs in zip(model._fitted.biases, h2o.biases, strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-15)
+
+
+def test_zero_weights_leave_the_standardisation_statistics_as_in_h2o():
+    data, y, params = BIT_EXACT["K3_zero_weights"]
+    ours = _train(data, y, params)._fitted.datainfo
+    h2o = read_mojo(TRAIN / "K3_zero_weights" / "model.zip").datainfo
+    assert ours.norm_mul.tolist() == h2o.norm_mul.tolist()
+    assert ours.norm_sub.tolist() == h2o.norm_sub.tolist()
+    assert (ours.resp_mul, ours.resp_sub) == (h2o.resp_mul, h2o.resp_sub)
 
 
 def test_epochs_overshoot_to_whole_iterations_as_h2o_f1():

@@ -14,7 +14,7 @@ import h2o
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "h2o_train"
 COL_TYPES = {"c1": "enum", "yc": "enum"}
-FILES = ["trainC.csv", "trainD.csv", "trainC_complete.csv", "trainD_posoff.csv"]
+FILES = ["trainC.csv", "trainD.csv", "trainC_complete.csv", "trainD_posoff.csv", "trainD_w0.csv"]
 
 h2o.init(ip="127.0.0.1", port=54750, nthreads=1, max_mem_size="1G", verbose=False)
 h2o.no_progress()

@@ -11,7 +11,7 @@ avoids H2O quirks tabdl deliberately does not copy:
 
 It also trains runs that are not in the shared fixtures: more activations and update rules (M1, M2,
 R1, S1), rows that cannot train (K1_skip: a missing predictor with ``Skip``) and observation weights
-(K2_weights).
+(K2_weights; K3_zero_weights on ``trainD_w0.csv``, trainD.csv with five weights set to 0).
 
 It also re-runs the original C2_uafl, H1_nostd, E1_off_gauss and E2_off_pois on the original data and
 checks that their MOJO ``weight_layer*``/``bias_layer*`` lines equal the shared fixtures' (proof that the
@@ -89,6 +89,7 @@ KW_S1 = dict(BASE_M, hidden=[4], seed=14, activation="Tanh", adaptive_rate=False
 KW_K1 = dict(hidden=[3], epochs=3.0, seed=1234, activation="Tanh", reproducible=True,
              overwrite_with_best_model=False, missing_values_handling="Skip")  # fmt: skip
 KW_K2 = dict(BASE_D, weights_column="wt")
+ZERO_WEIGHT_ROWS = (0, 1, 5, 9, 20)  # trainD_w0.csv: zero-weight rows leave the statistics (K3)
 
 # name -> (data file, y, col_types, params, shared run to compare weights with)
 RUNS = {
@@ -106,6 +107,7 @@ RUNS = {
     "S1_sgd_max_w2": ("trainD.csv", "y", COLTYPES_D, KW_S1, None),
     "K1_skip": ("trainC.csv", "y", COLTYPES_C, KW_K1, None),
     "K2_weights": ("trainD.csv", "y", COLTYPES_D, KW_K2, None),
+    "K3_zero_weights": ("trainD_w0.csv", "y", COLTYPES_D, KW_K2, None),
 }
 
 SHARED_RUNS = [
@@ -181,6 +183,17 @@ def make_traind_posoff():
     return len(out)
 
 
+def make_traind_zero_weights():
+    """wt -> 0 on rows 0, 1, 5, 9 and 20; other cells copied as text, unchanged."""
+    header, rows = _read(os.path.join(OUT, "trainD.csv"))
+    j = header.index("wt")
+    out = [list(r) for r in rows]
+    for i in ZERO_WEIGHT_ROWS:
+        out[i][j] = "0"
+    _write(os.path.join(OUT, "trainD_w0.csv"), header, out)
+    return len(out)
+
+
 # ---------------------------------------------------------------- MOJO weights
 def mojo_weight_lines(zpath):
     with zipfile.ZipFile(zpath) as z:
@@ -243,6 +256,7 @@ def main():
     copy_shared()
     n_c, n_cc, how = make_trainc_complete()
     n_d = make_traind_posoff()
+    make_traind_zero_weights()
     print(f"trainC_complete.csv: {n_cc} of {n_c} rows ({how})")
     print(f"trainD_posoff.csv: {n_d} rows")
 
@@ -257,6 +271,7 @@ def main():
             ("trainC_complete.csv", COLTYPES_C),
             ("trainD.csv", COLTYPES_D),
             ("trainD_posoff.csv", COLTYPES_D),
+            ("trainD_w0.csv", COLTYPES_D),
         ):
             frames[fname] = h2o.import_file(os.path.join(OUT, fname), col_types=ct)
         for name in RUNS:

@@ -121,27 +121,51 @@ def _welford(values: np.ndarray) -> tuple[float, float, int]:
     return mean, m2, n
 
 
-def _weighted_mean_sd(values: np.ndarray, weights: np.ndarray | None) -> tuple[float, float]:
+@nb.njit(cache=True, error_model="numpy")
+def _weighted_welford(
+    values: np.ndarray, weights: np.ndarray, response: bool
+) -> tuple[float, float]:
+    # H2O's weighted statistics over the rows with a value and a non-zero weight: West's running
+    # weighted mean and sum of squared deviations, the variance scaled by n/(n-1) in the order H2O
+    # uses for a predictor or for the response. Checked bit for bit on tests/data/h2o_train/K2_weights
+    # and K3_zero_weights (three columns each).
+    mean, total, m2, n = 0.0, 0.0, 0.0, 0
+    for i in range(values.shape[0]):
+        v, w = values[i], weights[i]
+        if v == v and w == w and w != 0.0:
+            n += 1
+            delta = v - mean
+            previous = total
+            total += w
+            step = delta * w / total
+            mean += step
+            m2 += previous * delta * step
+    if n < 2:
+        return mean, 0.0
+    if response:
+        return mean, np.sqrt(m2 * n / (total * (n - 1)))
+    return mean, np.sqrt((m2 / total) * (n / (n - 1)))
+
+
+def _weighted_mean_sd(
+    values: np.ndarray, weights: np.ndarray | None, response: bool = False
+) -> tuple[float, float]:
     """Mean and sample standard deviation over the non-missing values, as H2O's rollups give them.
 
     Unweighted: Welford's sequential algorithm, which H2O's RollupStats uses within a chunk (equal to
     H2O to the last bit on single-chunk frames). With observation weights: the weighted mean, and the
-    weighted variance scaled by ``n/(n-1)`` where ``n`` counts the non-missing values (checked against
-    H2O 3.46.0.11, tests/data/h2o_datainfo).
+    weighted variance scaled by ``n/(n-1)`` where ``n`` counts the non-missing values of non-zero
+    weight, accumulated as H2O does for a predictor or for the ``response`` (checked against H2O
+    3.46.0.11, tests/data/h2o_datainfo and tests/data/h2o_train). An overflow gives inf or NaN,
+    which :func:`_check_statistics` reports.
     """
+    values = np.ascontiguousarray(values, dtype=np.float64)
     if weights is None:
-        mean, m2, n = _welford(np.ascontiguousarray(values, dtype=np.float64))
+        mean, m2, n = _welford(values)
         return (mean, float(np.sqrt(m2 / (n - 1)))) if n > 1 else (mean, 0.0)
-    ok = ~np.isnan(values) & ~np.isnan(weights)
-    v, w = values[ok], weights[ok]
-    if v.size == 0:
-        return 0.0, 0.0
-    if v.size == 1:
-        return float(v[0]), 0.0
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _check_statistics
-        mean = float((w * v).sum() / w.sum())
-        var = float((w * (v - mean) ** 2).sum() / w.sum()) * v.size / (v.size - 1)
-    return mean, float(np.sqrt(var))
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    mean, sd = _weighted_welford(values, weights, response)
+    return float(mean), float(sd)
 
 
 def finite_values(frame: Frame, name: str, role: str) -> np.ndarray:
@@ -241,7 +265,7 @@ def fit_datainfo(
         and p["distribution"] in IDENTITY_LINK_DISTRIBUTIONS
     ):
         mean, sd = _weighted_mean_sd(
-            finite_values(frame, columns.response, "the response"), stats_weights
+            finite_values(frame, columns.response, "the response"), stats_weights, response=True
         )
         resp_mul, resp_sub = (1.0 / sd if sd != 0 else 1.0), mean
         _check_statistics(
