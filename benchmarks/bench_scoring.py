@@ -273,7 +273,7 @@ def tabdl_stages(model: Any, frame_input: Any, repeats: int = 3) -> dict[str, fl
     from tabdl.encoding import encode
     from tabdl.frame import as_frame, like_input
     from tabdl.model import SCORING_CHUNK_ROWS
-    from tabdl.nn import forward
+    from tabdl.nn import forward, prepare_weights
 
     fitted = model._fitted
     runs: dict[str, list[float]] = {"as_frame": [], "encode": [], "forward": [], "output frame": []}
@@ -286,15 +286,12 @@ def tabdl_stages(model: Any, frame_input: Any, repeats: int = 3) -> dict[str, fl
             t2 = time.perf_counter()
             stop = len(fitted.weights) - 1
             out = np.empty((rows.nrows, fitted.spec.units[-1]), dtype=np.float64)
+            num_start = fitted.datainfo.num_start
+            prepared = prepare_weights(fitted.spec, fitted.weights, num_start)
             for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
                 block = rows.rows(start, start + SCORING_CHUNK_ROWS)
                 acts = forward(
-                    fitted.spec,
-                    fitted.weights,
-                    fitted.biases,
-                    block,
-                    fitted.datainfo.num_start,
-                    stop,
+                    fitted.spec, fitted.weights, fitted.biases, block, num_start, stop, prepared
                 )
                 out[start : start + block.nrows] = acts[-1]
             t3 = time.perf_counter()

@@ -15,7 +15,7 @@ from tabdl.distributions import link_inverse
 from tabdl.encoding.datainfo import DataInfo, EncodedRows, encode, finite_values
 from tabdl.errors import DataError
 from tabdl.frame import Frame
-from tabdl.nn import NetworkSpec, forward
+from tabdl.nn import NetworkSpec, forward, prepare_weights
 
 #: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
 SCORING_CHUNK_ROWS = 4096  # measured fastest on this project's machine (docs/benchmarks.md)
@@ -68,11 +68,11 @@ class FittedNetwork:
         rows = encode(self.datainfo, frame)
         stop = len(self.weights) - 1 if layer is None else layer
         out = np.empty((rows.nrows, self.spec.units[stop + 1]), dtype=np.float64)
+        num_start = self.datainfo.num_start
+        prepared = prepare_weights(self.spec, self.weights, num_start)  # once, for every block
         for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
             block = rows.rows(start, start + SCORING_CHUNK_ROWS)
-            acts = forward(
-                self.spec, self.weights, self.biases, block, self.datainfo.num_start, stop
-            )
+            acts = forward(self.spec, self.weights, self.biases, block, num_start, stop, prepared)
             out[start : start + block.nrows] = acts[-1]
         return rows, out
 
