@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import tabdl
-from tabdl.errors import DataError, NotYetAvailableError
+from tabdl.errors import DataError
 from tabdl.frame import as_frame, numeric_values, sorted_levels
 
 from conftest import H2O
@@ -71,14 +71,14 @@ def test_the_response_cannot_also_be_the_weights_column():
         )
 
 
-def test_a_validation_frame_is_not_silently_ignored():
-    with pytest.raises(NotYetAvailableError, match="validation scoring arrives with issue 4"):
-        tabdl.DeepLearningEstimator(hidden=[3], epochs=1).train(
-            x=X, y="y", training_frame=_frame(), validation_frame=_frame()
-        )
+def test_a_validation_frame_needs_the_training_columns_and_the_response():
     with pytest.raises(DataError, match=r"the validation frame lacks column\(s\)"):
         tabdl.DeepLearningEstimator().train(
             x=X, y="y", training_frame=_frame(), validation_frame=_frame()[["x1"]]
+        )
+    with pytest.raises(DataError, match="lacks the response column 'y'"):
+        tabdl.DeepLearningEstimator(hidden=[3], epochs=1).train(
+            x=X, y="y", training_frame=_frame(), validation_frame=_frame().drop(columns=["y"])
         )
 
 

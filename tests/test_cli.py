@@ -13,7 +13,7 @@ from conftest import H2O
 def test_demo_trains_a_model_and_matches_h2o_on_the_bundled_mojos(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "model_id='demo'" in out and "trained 20 epochs" in out
+    assert "Model Key: demo" in out and "Scoring History" in out and "test RMSE" in out
     assert out.count("max |tabdl - H2O-3| = ") == 2
     for line in out.splitlines():
         if line.startswith("max |tabdl - H2O-3| = "):

@@ -76,7 +76,8 @@ def test_seed_minus_one_draws_a_seed_and_reports_it():
 
 def test_epochs_zero_returns_the_initial_model():
     model = _fit(epochs=0)
-    assert (model.iterations, model.samples, model.epoch_counter) == (0, 0, 0.0)
+    # H2O runs (and scores) one iteration that trains nothing: fixture C0_init reports 1 iteration
+    assert (model.iterations, model.samples, model.epoch_counter) == (1, 0, 0.0)
     assert (model.biases(0).to_numpy() == 0.5).all()  # Rectifier: first hidden layer starts at 0.5
 
 

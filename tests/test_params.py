@@ -352,14 +352,9 @@ def test_train_rejects_unknown_keywords_with_a_hint():
         tabdl.DeepLearningEstimator().train(y="y", training_frame=H2O / "train.csv", epochs=3)
 
 
-def test_a_value_that_switches_an_unbuilt_feature_off_is_accepted():
+def test_reporting_parameters_are_available_and_unbuilt_features_are_named():
     from tabdl.params import check_available
 
-    checked = validate_parameters(
-        {"stopping_rounds": 0, "overwrite_with_best_model": False, "regression_stop": -1}
-    )
-    check_available(
-        checked
-    )  # early stopping off, no best model, no stop threshold: what tabdl does
-    with pytest.raises(NotYetAvailableError, match="stopping_rounds"):
-        check_available(validate_parameters({"stopping_rounds": 3}))
+    check_available(validate_parameters({"stopping_rounds": 3, "score_each_iteration": True}))
+    with pytest.raises(NotYetAvailableError, match="balance_classes"):
+        check_available(validate_parameters({"balance_classes": True}))

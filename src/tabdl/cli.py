@@ -29,15 +29,14 @@ def _train_demo() -> None:
     model = DeepLearningEstimator(
         hidden=[16, 8], epochs=20, seed=1, reproducible=True, model_id="demo"
     )
-    model.train(x=["x1", "x2", "x3", "c1", "c2", "c3"], y="y", training_frame=train)
-    predictions = model.predict(test)
-    actual = pd.read_csv(test)["y"].to_numpy()
-    rmse = float(np.sqrt(np.mean((predictions["predict"].to_numpy() - actual) ** 2)))
+    x = ["x1", "x2", "x3", "c1", "c2", "c3"]
+    model.train(x=x, y="y", training_frame=train, validation_frame=test)
     print(model)
     print(
-        f"  trained {model.epoch_counter:g} epochs, {model.iterations} iterations, {model.samples} samples"
+        f"  trained {model.epoch_counter:g} epochs, {model.iterations} iterations, "
+        f"{model.samples} samples; early stopping: {model._result.stopped_early}"
     )
-    print(f"  test RMSE {rmse:.4f} (standard deviation of y: {actual.std():.4f})\n")
+    print(f"  test RMSE {model.model_performance(test).rmse():.4f}\n")
 
 
 def _demo(_: argparse.Namespace) -> int:

@@ -14,10 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tabdl.errors import DataError, NotYetAvailableError
+from tabdl.errors import DataError
 from tabdl.frame import as_frame, like_input
 from tabdl.model import FittedNetwork
 from tabdl.params import DEFAULTS, PARAMETERS, PARAMETERS_BY_NAME, check_available, check_names
+from tabdl.report.console import TrainingConsole
+from tabdl.report.model_outputs import ModelOutputs
 from tabdl.training import fit, prepare
 from tabdl.training.network_state import NetworkState
 
@@ -35,7 +37,7 @@ _TRAIN_PARAMETERS = (
 )
 
 
-class DeepLearningEstimator:
+class DeepLearningEstimator(ModelOutputs):
     """H2O-3's Deep Learning: a feedforward network trained by back-propagation.
 
     Takes every parameter of H2O's ``H2ODeepLearningEstimator`` with the same name and default; see
@@ -60,6 +62,7 @@ class DeepLearningEstimator:
         object.__setattr__(self, "_actual_params", None)
         object.__setattr__(self, "_fitted", None)
         object.__setattr__(self, "_state", None)
+        object.__setattr__(self, "_result", None)
         object.__setattr__(self, "_model_id", params.get("model_id"))
 
     # -- parameters, H2O style: ``dl.epochs``, ``dl.epochs = 5`` ---------------------------------------
@@ -149,15 +152,14 @@ class DeepLearningEstimator:
         params.pop("validation_frame", None)
         setup = prepare(params, x, y, training_frame, validation_frame, categorical_columns)
         check_available(setup.checked)
-        if setup.validation is not None:
-            raise NotYetAvailableError(
-                "validation_frame is read and checked, but validation scoring arrives with issue 4 "
-                "(metrics and scoring history); train without it for now"
-            )
-        fitted, state = fit(setup)
+        console = TrainingConsole(
+            setup.params, setup.problem.category, setup.validation is not None
+        )
+        result = fit(setup, console)
         object.__setattr__(self, "_actual_params", setup.params)
-        object.__setattr__(self, "_fitted", fitted)
-        object.__setattr__(self, "_state", state)
+        object.__setattr__(self, "_fitted", result.fitted)
+        object.__setattr__(self, "_state", result.state)
+        object.__setattr__(self, "_result", result)
         if self._model_id is None:
             object.__setattr__(self, "_model_id", setup.params["model_id"] or next_model_id())
         return self
@@ -268,21 +270,13 @@ class DeepLearningEstimator:
         if self._fitted is None:
             given = ", ".join(f"{k}={v!r}" for k, v in self._input_params.items())
             return f"{type(self).__name__}({given})"
-        fitted = self._fitted
-        spec = fitted.spec
-        lines = [
-            f"Model Details: {type(self).__name__}, model_id={self.model_id!r}",
-            f"  {fitted.category}, {fitted.distribution} distribution, "
-            f"{sum(w.size + b.size for w, b in zip(fitted.weights, fitted.biases, strict=True))} weights/biases",
-            "  layer  units  type",
-            f"  {1:>5}  {spec.units[0]:>5}  Input",
-        ]
-        for layer in range(len(spec.units) - 1):
-            kind = spec.layer_activation(layer)
-            if layer < spec.n_hidden and spec.activation.endswith("WithDropout"):
-                kind += "Dropout"
-            lines.append(f"  {layer + 2:>5}  {spec.units[layer + 1]:>5}  {kind}")
-        return "\n".join(lines)
+        from tabdl.report.summary import model_text
+
+        return model_text(self)
+
+    def show(self) -> None:
+        """Print the model as H2O does: details, layers, metrics, scoring history, importances."""
+        print(repr(self))
 
     @classmethod
     def _from_fitted(

@@ -6,13 +6,15 @@ estimator front holds one after training or MOJO import and delegates to it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tabdl.distributions import link_inverse
-from tabdl.encoding.datainfo import DataInfo, EncodedRows, encode, finite_values
+from tabdl.encoding.datainfo import DataInfo, EncodedRows, LabelledRows, encode, finite_values
 from tabdl.errors import DataError
 from tabdl.frame import Frame
 from tabdl.nn import NetworkSpec, forward, prepare_weights
@@ -61,11 +63,8 @@ class FittedNetwork:
     model_class_distrib: np.ndarray | None = None
     apply_offset: bool = True
 
-    def _layer_outputs(
-        self, frame: Frame, layer: int | None = None
-    ) -> tuple[EncodedRows, np.ndarray]:
-        """Encode ``frame`` and return the activations of weight layer ``layer`` (default: output)."""
-        rows = encode(self.datainfo, frame)
+    def outputs(self, rows: EncodedRows, layer: int | None = None) -> np.ndarray:
+        """Activations of weight layer ``layer`` (default: the output layer) for encoded rows."""
         stop = len(self.weights) - 1 if layer is None else layer
         out = np.empty((rows.nrows, self.spec.units[stop + 1]), dtype=np.float64)
         num_start = self.datainfo.num_start
@@ -74,7 +73,14 @@ class FittedNetwork:
             block = rows.rows(start, start + SCORING_CHUNK_ROWS)
             acts = forward(self.spec, self.weights, self.biases, block, num_start, stop, prepared)
             out[start : start + block.nrows] = acts[-1]
-        return rows, out
+        return out
+
+    def _layer_outputs(
+        self, frame: Frame, layer: int | None = None
+    ) -> tuple[EncodedRows, np.ndarray]:
+        """Encode ``frame`` and return the activations of weight layer ``layer`` (default: output)."""
+        rows = encode(self.datainfo, frame)
+        return rows, self.outputs(rows, layer)
 
     def predict(self, frame: Frame) -> pd.DataFrame:
         """Predict in H2O's layout: ``predict`` then one probability column per class level."""
@@ -82,31 +88,38 @@ class FittedNetwork:
         if self.category == "AutoEncoder":
             return self._reconstruction(out)
         if self.category == "Regression":
-            return pd.DataFrame({"predict": self._regression_output(out[:, 0], frame)})
-        return self._classification_output(out)
+            return pd.DataFrame(
+                {"predict": self._regression_output(out[:, 0], self._offset(frame))}
+            )
+        return self._classification_output(self.probabilities(out))
 
-    def _regression_output(self, f: np.ndarray, frame: Frame) -> np.ndarray:
+    def _offset(self, frame: Frame) -> np.ndarray | None:
         info = self.datainfo
-        if self.apply_offset and info.offset is not None:
-            if info.offset not in frame.kinds:
-                raise DataError(
-                    f"the frame lacks the offset column {info.offset!r} the model needs"
-                )
-            offset = np.nan_to_num(finite_values(frame, info.offset, "the offset column"), nan=0.0)
+        if not self.apply_offset or info.offset is None:
+            return None
+        if info.offset not in frame.kinds:
+            raise DataError(f"the frame lacks the offset column {info.offset!r} the model needs")
+        return np.nan_to_num(finite_values(frame, info.offset, "the offset column"), nan=0.0)
+
+    def _regression_output(self, f: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
+        info = self.datainfo
+        if self.apply_offset and offset is not None:
             f = f + (offset - (info.resp_sub or 0.0)) * (info.resp_mul or 1.0)  # as in training
         if info.resp_mul is not None:
             f = f / info.resp_mul + info.resp_sub
         return link_inverse(self.distribution)(f)
 
+    def probabilities(self, out: np.ndarray) -> np.ndarray:
+        """Class probabilities from the softmax output, corrected for class balancing."""
+        if self.prior_class_distrib is None or self.model_class_distrib is None:
+            return out
+        prior, model = self.prior_class_distrib, self.model_class_distrib
+        ratio = np.where((prior != 0) & (model != 0), prior / np.where(model == 0, 1, model), 1.0)
+        probs = out * ratio
+        total = probs.sum(axis=1, keepdims=True)
+        return np.where(total > 0, probs / np.where(total > 0, total, 1), probs)
+
     def _classification_output(self, probs: np.ndarray) -> pd.DataFrame:
-        if self.prior_class_distrib is not None and self.model_class_distrib is not None:
-            prior, model = self.prior_class_distrib, self.model_class_distrib
-            ratio = np.where(
-                (prior != 0) & (model != 0), prior / np.where(model == 0, 1, model), 1.0
-            )
-            probs = probs * ratio
-            total = probs.sum(axis=1, keepdims=True)
-            probs = np.where(total > 0, probs / np.where(total > 0, total, 1), probs)
         levels = list(self.datainfo.response_domain)
         if self.category == "Binomial":
             label = (probs[:, 1] >= self.default_threshold).astype(np.int64)
@@ -115,6 +128,72 @@ class FittedNetwork:
         result = {"predict": pd.Categorical.from_codes(label, categories=levels)}
         result.update({level: probs[:, k] for k, level in enumerate(levels)})
         return pd.DataFrame(result)
+
+    def reconstruction_errors(self, rows: EncodedRows, out: np.ndarray) -> np.ndarray:
+        """Squared reconstruction error per row and input, in the expanded, transformed space."""
+        info = self.datainfo
+        return (out - rows.dense(info.full_n, info.num_start)) ** 2
+
+    def evaluate(
+        self,
+        rows: LabelledRows,
+        params: Mapping[str, Any],
+        *,
+        custom_metric: Any = None,
+        description: str | None = None,
+        huber_delta: float | None = None,
+    ) -> Any:
+        """Score labelled rows and return H2O's metrics for this model's problem type.
+
+        Parameters
+        ----------
+        rows : LabelledRows
+            The rows, their actual response, weights and offset (:func:`encode_labelled`).
+        params : mapping
+            The model's resolved parameters (distribution options, ``auc_type``, ...).
+        custom_metric : callable, optional
+            ``custom_metric_func``.
+        description : str, optional
+            What the metrics are reported on.
+        huber_delta : float, optional
+            The Huber delta of the deviance; by default H2O's, the ``huber_alpha`` quantile of
+            these rows' absolute residuals.
+
+        Returns
+        -------
+        ModelMetrics
+            One of :mod:`tabdl.metrics`' metrics classes.
+
+        """
+        from tabdl import metrics
+
+        out = self.outputs(rows.inputs)
+        common = {"custom_metric": custom_metric, "description": description}
+        weights = rows.weights
+        if self.category == "AutoEncoder":
+            row_mse = self.reconstruction_errors(rows.inputs, out).mean(axis=1)
+            return metrics.autoencoder_metrics(row_mse, None, **common)  # unweighted, as H2O
+        if rows.actual is None:
+            raise DataError(f"the frame lacks the response column {self.datainfo.response!r}")
+        if self.category == "Regression":
+            predicted = self._regression_output(out[:, 0], rows.offset)
+            return metrics.regression_metrics(
+                rows.actual, predicted, weights, distribution=self.distribution,
+                quantile_alpha=params.get("quantile_alpha", 0.5),
+                tweedie_power=params.get("tweedie_power", 1.5), huber_delta=huber_delta,
+                huber_alpha=params.get("huber_alpha", 0.9), **common,
+            )  # fmt: skip
+        probs = self.probabilities(out)
+        domain = list(self.datainfo.response_domain)
+        if self.category == "Binomial":
+            return metrics.binomial_metrics(
+                rows.actual, probs, weights, domain=domain,
+                gainslift_bins=params.get("gainslift_bins", -1), **common,
+            )  # fmt: skip
+        return metrics.multinomial_metrics(
+            rows.actual, probs, weights, domain=domain, auc_type=params.get("auc_type", "AUTO"),
+            max_confusion_matrix_size=params.get("max_confusion_matrix_size", 20), **common,
+        )  # fmt: skip
 
     def _reconstruction(self, out: np.ndarray) -> pd.DataFrame:
         info = self.datainfo
@@ -130,10 +209,10 @@ class FittedNetwork:
         """Reconstruction error of an autoencoder in the expanded, transformed input space."""
         self._require_autoencoder("anomaly")
         rows, out = self._layer_outputs(frame)
-        info = self.datainfo
-        squared = (out - rows.dense(info.full_n, info.num_start)) ** 2
+        squared = self.reconstruction_errors(rows, out)
         if per_feature:
-            return pd.DataFrame(squared, columns=[f"reconstr_{n}.SE" for n in info.coef_names()])
+            names = [f"reconstr_{n}.SE" for n in self.datainfo.coef_names()]
+            return pd.DataFrame(squared, columns=names)
         return pd.DataFrame({"Reconstruction.MSE": squared.mean(axis=1)})
 
     def deepfeatures(self, frame: Frame, layer: int) -> pd.DataFrame:

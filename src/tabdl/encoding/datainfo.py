@@ -425,7 +425,7 @@ class TrainingRows:
     usable: np.ndarray
 
 
-def _response_values(info: DataInfo, frame: Frame) -> np.ndarray:
+def _response_values(info: DataInfo, frame: Frame, standardize: bool = True) -> np.ndarray:
     if info.response not in frame.kinds:
         raise DataError(f"the frame lacks the response column {info.response!r}")
     if info.response_domain is not None:
@@ -434,9 +434,26 @@ def _response_values(info: DataInfo, frame: Frame) -> np.ndarray:
         codes[codes < 0] = np.nan  # missing, or a class the model does not know
         return codes
     values = finite_values(frame, info.response, "the response")
-    if info.resp_mul is not None:
+    if standardize and info.resp_mul is not None:
         values = (values - info.resp_sub) * info.resp_mul
     return values
+
+
+def _observation_weights(info: DataInfo, frame: Frame) -> np.ndarray:
+    if info.weights is None:
+        return np.ones(frame.nrows)
+    weights = np.nan_to_num(finite_values(frame, info.weights, "the weights column"), nan=0.0)
+    if (weights < 0).any():
+        raise DataError(
+            f"the weights column {info.weights!r} has negative values; weights must be >= 0"
+        )
+    return weights
+
+
+def _offsets(info: DataInfo, frame: Frame) -> np.ndarray | None:
+    if info.offset is None:
+        return None
+    return np.nan_to_num(finite_values(frame, info.offset, "the offset column"), nan=0.0)
 
 
 def encode_training(info: DataInfo, frame: Frame) -> TrainingRows:
@@ -449,20 +466,50 @@ def encode_training(info: DataInfo, frame: Frame) -> TrainingRows:
         usable &= ~np.isnan(response)
     if info.skip_missing:
         usable &= ~inputs.missing
-    weights = np.ones(inputs.nrows)
-    if info.weights is not None:
-        weights = np.nan_to_num(finite_values(frame, info.weights, "the weights column"), nan=0.0)
-        if (weights < 0).any():
-            raise DataError(
-                f"the weights column {info.weights!r} has negative values; weights must be >= 0"
-            )
-        usable &= weights > 0
-    offset = None
-    if info.offset is not None:
-        offset = np.nan_to_num(finite_values(frame, info.offset, "the offset column"), nan=0.0)
+    weights = _observation_weights(info, frame)
+    usable &= weights > 0
+    offset = _offsets(info, frame)
     if not usable.any():
         raise DataError(
             "no row can train: every row has a missing response, a zero weight, or (with "
             "missing_values_handling='Skip') a missing predictor"
         )
     return TrainingRows(inputs, response, weights, offset, usable)
+
+
+@dataclass(frozen=True)
+class LabelledRows:
+    """Encoded rows with what metrics need: the actual response in its own units, weights, offset.
+
+    ``actual`` holds class indices for classification and the response in original units for
+    regression (NaN where missing), and is ``None`` for an autoencoder.
+    """
+
+    inputs: EncodedRows
+    actual: np.ndarray | None
+    weights: np.ndarray
+    offset: np.ndarray | None
+
+    @property
+    def nrows(self) -> int:
+        """Number of rows."""
+        return self.inputs.nrows
+
+    def take(self, index: np.ndarray) -> LabelledRows:
+        """Return the rows at ``index`` (positions or a boolean mask)."""
+        inputs = EncodedRows(
+            self.inputs.cat_slots[index], self.inputs.numeric[index], self.inputs.missing[index]
+        )
+        actual = None if self.actual is None else self.actual[index]
+        offset = None if self.offset is None else self.offset[index]
+        return LabelledRows(inputs, actual, self.weights[index], offset)
+
+
+def encode_labelled(info: DataInfo, frame: Frame) -> LabelledRows:
+    """Encode ``frame`` for scoring with metrics: inputs, actual response, weights and offset."""
+    actual = None
+    if info.response is not None:
+        actual = _response_values(info, frame, standardize=False)
+    return LabelledRows(
+        encode(info, frame), actual, _observation_weights(info, frame), _offsets(info, frame)
+    )

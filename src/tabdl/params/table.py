@@ -45,7 +45,7 @@ class Feature:
 
 ENCODING = Feature("data encoding and scoring", True)
 TRAINING = Feature("training (the online engine)", True, 3)
-REPORTING = Feature("metrics, scoring history and early stopping", False, 4)
+REPORTING = Feature("metrics, scoring history and early stopping", True, 4)
 PERSISTENCE = Feature("checkpoints and model export", False, 5)
 BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
 AUTOENCODER = Feature("autoencoder training", False, 7)

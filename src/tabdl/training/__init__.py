@@ -17,7 +17,7 @@ from tabdl.frame import Frame, as_frame
 from tabdl.nn import NetworkSpec, base_activation
 from tabdl.params import Problem, check_problem_rules, resolve, validate_parameters
 
-__all__ = ["Setup", "network_spec", "prepare"]
+__all__ = ["Setup", "TrainingResult", "fit", "network_spec", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -102,28 +102,57 @@ def draw_seed() -> int:
     return secrets.randbits(63)
 
 
-def fit(setup: Setup) -> tuple[Any, Any]:
-    """Initialise and train a network; return the fitted network and its training state.
+@dataclass
+class TrainingResult:
+    """A trained network with what training reported: scoring history and final metrics."""
+
+    fitted: Any  # FittedNetwork
+    state: Any  # NetworkState
+    history: list  # ScoringEvent, oldest first
+    training_metrics: Any
+    validation_metrics: Any
+    huber_delta: float | None
+    stopped_early: bool
+    unseen_na: Any  # bool per expanded input: NA buckets without a training row
+
+
+def _scoring_rows(info: DataInfo, frame: Frame, target: int, seed: int) -> Any:
+    from tabdl.encoding import encode_labelled
+    from tabdl.training.scoring import sample_rows
+
+    rows = encode_labelled(info, frame)
+    kept = sample_rows(rows.nrows, target, seed)
+    return rows if kept is None else rows.take(kept)
+
+
+def fit(setup: Setup, console: Any = None) -> TrainingResult:
+    """Initialise and train a network, scoring it as H2O does; return the result.
 
     Parameters
     ----------
     setup : Setup
         The result of :func:`prepare`.
+    console : TrainingConsole, optional
+        Told of every iteration and scoring event (:mod:`tabdl.report.console`).
 
     Returns
     -------
-    (FittedNetwork, NetworkState)
-        The network for scoring (its weights are views into the state) and the state with its
-        counters (``processed`` samples, ``iterations``).
+    TrainingResult
+        The network for scoring (its weights are views into the state), the state with its
+        counters (``processed`` samples, ``iterations``), the scoring history and final metrics.
 
     """
+    import dataclasses
+
     import numpy as np
 
     from tabdl.encoding import encode_training
+    from tabdl.explain import unseen_na_buckets
     from tabdl.model import FittedNetwork
     from tabdl.nn.init import apply_user_arrays, initial_biases, random_weights
     from tabdl.training.loop import engine_config, has_momentum, train
     from tabdl.training.network_state import NetworkState
+    from tabdl.training.scoring import Scorer
 
     p = setup.params
     if p["seed"] == -1:
@@ -142,7 +171,6 @@ def fit(setup: Setup) -> tuple[Any, Any]:
     state = NetworkState.create(spec, weights, biases, p["adaptive_rate"], has_momentum(p))
     response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
     config = engine_config(spec, p, p["seed"], setup.problem.category, response_transform)
-    train(state, rows, p, config)
     prior = None
     if info.response_domain is not None:
         counts = np.bincount(
@@ -158,4 +186,48 @@ def fit(setup: Setup) -> tuple[Any, Any]:
         distribution=p["distribution"],
         prior_class_distrib=prior,
     )
-    return fitted, state
+    custom = p["custom_metric_func"]
+    valid_rows = None
+    if setup.validation is not None:
+        valid_rows = _scoring_rows(
+            info, setup.validation, p["score_validation_samples"], p["seed"] + 1
+        )
+    scorer = Scorer(
+        evaluate=lambda r, description, delta: fitted.evaluate(
+            r, p, custom_metric=custom, description=description, huber_delta=delta
+        ),
+        params=p,
+        category=setup.problem.category,
+        train_rows=_scoring_rows(info, setup.frame, p["score_training_samples"], p["seed"]),
+        valid_rows=valid_rows,
+        train_total=setup.frame.nrows,
+        valid_total=setup.validation.nrows if setup.validation is not None else 0,
+        on_event=console.on_event if console is not None else None,
+    )
+
+    def after_iteration(trained: NetworkState) -> bool:
+        if console is not None:
+            console.on_iteration(trained.processed / trained.training_rows)
+        return scorer(trained)
+
+    scorer.start(state)
+    try:
+        train(state, rows, p, config, on_iteration=after_iteration)
+    finally:
+        if console is not None:
+            console.close()
+    scorer.finish(state)
+    last = scorer.history[-1]
+    final = last.valid if last.valid is not None else last.train
+    if setup.problem.category == "Binomial" and final is not None:
+        fitted = dataclasses.replace(fitted, default_threshold=float(final.default_threshold()))
+    return TrainingResult(
+        fitted=fitted,
+        state=state,
+        history=scorer.history,
+        training_metrics=last.train,
+        validation_metrics=last.valid,
+        huber_delta=scorer.huber_delta,
+        stopped_early=scorer.stopped_early,
+        unseen_na=unseen_na_buckets(info, setup.frame, na_trains_bucket=True),
+    )

@@ -374,7 +374,8 @@ def train(
     config : EngineConfig
         The engine's view of the network and parameters.
     on_iteration : callable, optional
-        Called after every iteration with the state; return True to stop (scoring, early stopping).
+        Called after every iteration with the state; return True to stop (scoring, early stopping,
+        the time budget). Without it, the loop keeps ``max_runtime_secs`` itself.
 
     """
     n_rows = rows.inputs.nrows
@@ -400,6 +401,10 @@ def train(
     workers = min(len(chunks), max(1, os.cpu_count() or 1))
     pool = _Pool(workers) if len(chunks) > 1 else None
     try:
+        if p["epochs"] == 0:  # H2O runs one iteration that trains nothing, and scores it
+            state.iterations += 1
+            if on_iteration is not None:
+                on_iteration(state)
         while state.processed / state.training_rows < p["epochs"]:
             state.iterations += 1
             samples = float(state.processed)
@@ -421,9 +426,10 @@ def train(
                 )
             state.processed += int(done)
             check_finite(state)
-            if on_iteration is not None and on_iteration(state):
-                break
-            if p["max_runtime_secs"] > 0 and time.monotonic() - started > p["max_runtime_secs"]:
+            if on_iteration is not None:  # it also keeps the time budget, after scoring
+                if on_iteration(state):
+                    break
+            elif 0 < p["max_runtime_secs"] < time.monotonic() - started:
                 break
     finally:
         if pool:

@@ -1,0 +1,1 @@
+"""What people see of a model: training progress, printed summaries, plots."""

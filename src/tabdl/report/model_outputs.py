@@ -1,0 +1,230 @@
+"""What a model reports, with H2O's method names: metrics, scoring history, importances, summary.
+
+:class:`ModelOutputs` is mixed into :class:`tabdl.DeepLearningEstimator`; it reads the training result
+(``_result``), the fitted network (``_fitted``) and the parameters (``_actual_params``) and computes
+nothing of its own beyond choosing which metrics a call means (H2O's ``train``/``valid``/``xval``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+
+from tabdl.errors import DataError
+from tabdl.frame import as_frame
+
+#: Metric accessors a model offers directly, as H2O's ``model.auc(train=, valid=, xval=)``.
+METRIC_NAMES = (
+    "mse",
+    "rmse",
+    "mae",
+    "rmsle",
+    "r2",
+    "mean_residual_deviance",
+    "logloss",
+    "auc",
+    "aucpr",
+    "pr_auc",
+    "gini",
+    "mean_per_class_error",
+    "classification_error",
+    "confusion_matrix",
+    "hit_ratio_table",
+    "gains_lift",
+    "F1",
+    "accuracy",
+    "precision",
+    "recall",
+    "specificity",
+    "find_threshold_by_max_metric",
+)
+
+
+class ModelOutputs:
+    """H2O's model-output methods; mixed into the estimator."""
+
+    _result: Any
+    _fitted: Any
+    _actual_params: Any
+
+    # -- metrics ---------------------------------------------------------------------------------------
+    def model_performance(
+        self, test_data: Any = None, train: bool = False, valid: bool = False, xval: bool = False
+    ) -> Any:
+        """Return metrics on ``test_data``, or those recorded in training (H2O's ``model_performance``).
+
+        Parameters
+        ----------
+        test_data : frame, optional
+            Data to score (any supported input). When given, the flags are ignored.
+        train, valid, xval : bool
+            Return the training, validation or cross-validation metrics of the last scoring event.
+            Without any flag: the training metrics.
+
+        Returns
+        -------
+        ModelMetrics
+            Regression, binomial, multinomial or autoencoder metrics (:mod:`tabdl.metrics`), or
+            ``None`` (with a warning) for metrics the model does not have, as H2O.
+
+        """
+        fitted = self._require_fitted()
+        if test_data is not None:
+            from tabdl.encoding import encode_labelled
+
+            frame = as_frame(test_data)
+            rows = encode_labelled(fitted.datainfo, frame)
+            result = self._result
+            return fitted.evaluate(
+                rows,
+                self._actual_params,
+                custom_metric=self._actual_params.get("custom_metric_func"),
+                description="test",
+                huber_delta=result.huber_delta if result is not None else None,
+            )
+        if xval:
+            warnings.warn(
+                "this model has no cross-validation metrics (train it with nfolds > 1)",
+                UserWarning,
+                stacklevel=2,
+            )
+            return None
+        if self._result is None:
+            raise DataError(
+                "this model carries no metrics from training (it was imported); pass test_data"
+            )
+        if valid:
+            if self._result.validation_metrics is None:
+                warnings.warn(
+                    "this model has no validation metrics (train it with a validation_frame)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return self._result.validation_metrics
+        return self._result.training_metrics
+
+    def _metric(self, name: str, train: bool, valid: bool, xval: bool, *args: Any) -> Any:
+        """H2O's rule: one flag gives its value; several give a dict; none gives training's."""
+        flags = {"train": train, "valid": valid, "xval": xval}
+        chosen = [k for k, v in flags.items() if v] or ["train"]
+        values = {}
+        for key in chosen:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                metrics = self.model_performance(**{key: True})
+            values[key] = None if metrics is None else getattr(metrics, name)(*args)
+        return values[chosen[0]] if len(chosen) == 1 else values
+
+    # -- training outputs ------------------------------------------------------------------------------
+    def scoring_history(self) -> pd.DataFrame:
+        """Return the scoring history with H2O's columns (behaviour reference, section 6.1)."""
+        from tabdl.training.history import history_frame
+
+        result = self._require_result()
+        p = self._actual_params
+        return history_frame(
+            result.history,
+            self._fitted.category,
+            result.validation_metrics is not None,
+            p.get("custom_metric_func") is not None,
+        )
+
+    def _varimp_table(self) -> pd.DataFrame | None:
+        from tabdl.explain import variable_importances
+
+        fitted = self._require_fitted()
+        if not self._actual_params.get("variable_importances", True):
+            return None
+        zero = self._result.unseen_na if self._result is not None else None
+        return variable_importances(
+            fitted.weights, fitted.spec, fitted.datainfo.coef_names(), zero_inputs=zero
+        )
+
+    def varimp(self, use_pandas: bool = False) -> Any:
+        """Gedeon variable importances: H2O's list of tuples, or a DataFrame with ``use_pandas``.
+
+        Columns: ``variable``, ``relative_importance``, ``scaled_importance``, ``percentage``.
+        ``None`` (with a warning) when trained with ``variable_importances=False``, as H2O.
+        """
+        table = self._varimp_table()
+        if table is None:
+            warnings.warn(
+                "variable importances were not computed (variable_importances=False)",
+                UserWarning,
+                stacklevel=2,
+            )
+            return None
+        if use_pandas:
+            return table
+        return [tuple(row) for row in table.itertuples(index=False)]
+
+    def summary(self) -> pd.DataFrame:
+        """H2O's model summary: the "Status of Neuron Layers" table."""
+        from tabdl.explain import neuron_layer_status
+        from tabdl.explain.layers import ada_by_layer
+
+        fitted = self._require_fitted()
+        state = self._result.state if self._result is not None else None
+        ada = ada_by_layer(state) if state is not None and state.ada_weights.size else None
+        return neuron_layer_status(
+            fitted.spec,
+            fitted.weights,
+            fitted.biases,
+            self._actual_params,
+            state.processed if state is not None else 0,
+            ada,
+        )
+
+    def plot(self, timestep: str = "AUTO", metric: str = "AUTO", save_plot_path: str | None = None):
+        """Plot the scoring history (training and validation metric against ``timestep``).
+
+        Parameters
+        ----------
+        timestep : str
+            ``"epochs"`` (``"AUTO"``), ``"samples"``, ``"iterations"`` or ``"duration"``.
+        metric : str
+            A history metric without prefix (``"logloss"``, ``"rmse"``, ``"auc"``, ...); ``"AUTO"``
+            plots logloss for classifiers and deviance for regression, as H2O.
+        save_plot_path : str, optional
+            Also save the figure there.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        """
+        from tabdl.report.plots import plot_scoring_history
+
+        return plot_scoring_history(
+            self.scoring_history(), self._fitted.category, timestep, metric, save_plot_path
+        )
+
+    def _require_result(self) -> Any:
+        if self._result is None:
+            raise DataError(
+                "this model has no training history: it was imported, not trained by tabdl"
+            )
+        return self._result
+
+    def _require_fitted(self) -> Any:  # pragma: no cover - overridden by the estimator
+        raise NotImplementedError
+
+
+def _make_metric_method(name: str):
+    def method(
+        self: ModelOutputs, *args: Any, train: bool = False, valid: bool = False, xval: bool = False
+    ) -> Any:
+        return self._metric(name, train, valid, xval, *args)
+
+    method.__name__ = name
+    method.__doc__ = (
+        f"``{name}`` of the training metrics (default), or of the validation (``valid=True``) or "
+        "cross-validation (``xval=True``) metrics; several flags give a dict, as H2O."
+    )
+    return method
+
+
+for _name in METRIC_NAMES:
+    setattr(ModelOutputs, _name, _make_metric_method(_name))

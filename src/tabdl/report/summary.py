@@ -1,0 +1,57 @@
+"""The printed form of a model, as H2O's Python client shows it.
+
+Model details, the "Status of Neuron Layers" table, the metrics on each frame, the scoring history
+and the variable importances, each when the model has it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+
+
+def _table(frame: pd.DataFrame, max_rows: int = 20) -> str:
+    with pd.option_context("display.width", 200, "display.max_columns", 50):
+        shown = frame.astype(object).where(frame.notna(), "")
+        if len(frame) > max_rows:
+            half = max_rows // 2
+            lines = shown.to_string(index=False).splitlines()
+            skipped = f"... {len(frame) - 2 * half} more rows ..."
+            return "\n".join([*lines[: half + 1], skipped, *lines[-half:]])
+        return shown.to_string(index=False)
+
+
+def model_text(model: Any) -> str:
+    """Return the text H2O prints for a Deep Learning model (``print(model)``)."""
+    fitted = model._fitted
+    lines = [
+        "Model Details",
+        "=============",
+        f"{type(model).__name__} : Deep Learning",
+        f"Model Key: {model.model_id}",
+        "",
+    ]
+    from tabdl.explain.layers import header_text
+
+    params = model._actual_params
+    state = model._result.state if model._result is not None else None
+    processed = state.processed if state is not None else 0
+    response = fitted.datainfo.response
+    lines.append(
+        header_text(fitted.spec, fitted.weights, fitted.biases, params, processed, response)
+    )
+    lines += [_table(model.summary()), ""]
+    result = model._result
+    if result is not None:
+        for metrics in (result.training_metrics, result.validation_metrics):
+            if metrics is not None:
+                lines += [repr(metrics), ""]
+        lines += ["Scoring History: ", _table(model.scoring_history()), ""]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        varimp = model.varimp(use_pandas=True)
+    if varimp is not None:
+        lines += ["Variable Importances: ", _table(varimp), ""]
+    return "\n".join(lines)

@@ -1,0 +1,170 @@
+"""What a trained model reports: stopping, best model, metrics on new data, importances, printing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+import tabdl
+from tabdl.training.stopping import stop_early, stopping_metric
+
+from conftest import DATA
+
+TRAIN = DATA / "h2o_train"
+X = ["x1", "x2", "c1"]
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return pd.read_csv(TRAIN / "trainC_h2o_parsed.csv", dtype={"c1": str, "yc": str})
+
+
+def _model(**params) -> tabdl.DeepLearningEstimator:
+    base = dict(hidden=[3], seed=1234, activation="Tanh", reproducible=True, quiet_mode=True)
+    return tabdl.DeepLearningEstimator(**{**base, **params})
+
+
+def test_early_stopping_stops_where_the_moving_average_rule_first_says_so(frame):
+    model = _model(
+        epochs=500, score_each_iteration=True, stopping_rounds=2, stopping_tolerance=0.05
+    )
+    model.train(x=X, y="y", training_frame=frame)
+    history = model.scoring_history()
+    values = history["training_deviance"].tolist()
+    metric = stopping_metric("AUTO", "Regression")
+    assert model.epoch_counter < 500
+    # the rule holds at the last event and at no earlier one
+    assert stop_early(values, 2, metric, 0.05)
+    assert not any(stop_early(values[:n], 2, metric, 0.05) for n in range(1, len(values)))
+
+
+def test_overwrite_with_best_model_restores_the_best_scored_weights(frame):
+    params = dict(epochs=30, score_each_iteration=True, stopping_rounds=0, adaptive_rate=False,
+                  rate=0.3, momentum_start=0.9, momentum_stable=0.9)  # fmt: skip
+    kept = _model(**params, overwrite_with_best_model=False).train(x=X, y="y", training_frame=frame)
+    best = _model(**params).train(x=X, y="y", training_frame=frame)
+    trained = kept.scoring_history()["training_deviance"]
+    assert trained.iloc[1:].idxmin() != len(trained) - 1, "the run must end on a worse model"
+    final = best.scoring_history()
+    assert len(final) == len(trained) + 1  # the restored model is scored once more
+    assert final["training_deviance"].iloc[-1] == trained.iloc[1:].min()
+    assert best.model_performance().mean_residual_deviance() == trained.iloc[1:].min()
+    assert final["samples"].iloc[-1] == final["samples"].iloc[-2]  # counters stay the final ones
+
+
+def test_classification_and_regression_stop_end_training_at_the_first_scoring(frame):
+    cls = _model(epochs=100, score_each_iteration=True, classification_stop=0.99)
+    cls.train(x=X, y="yc", training_frame=frame)
+    assert cls.iterations == 1
+    reg = _model(epochs=100, score_each_iteration=True, regression_stop=1e6)
+    reg.train(x=X, y="y", training_frame=frame)
+    assert reg.iterations == 1
+    off = _model(epochs=3, score_each_iteration=True, regression_stop=-1, stopping_rounds=0)
+    assert off.train(x=X, y="y", training_frame=frame).iterations == 3
+
+
+def test_the_last_iteration_is_scored_when_time_runs_out(frame):
+    model = _model(epochs=1e6, max_runtime_secs=0.3, stopping_rounds=0)
+    model.train(x=X, y="y", training_frame=frame)
+    history = model.scoring_history()
+    assert model.epoch_counter < 1e6
+    assert history["iterations"].iloc[-1] == model.iterations
+
+
+def test_epochs_zero_scores_the_initial_model_once(frame):
+    model = _model(epochs=0).train(x=X, y="y", training_frame=frame)
+    history = model.scoring_history()
+    assert history["iterations"].tolist() == [0, 1]
+    assert history["samples"].tolist() == [0.0, 0.0]
+
+
+def test_custom_metric_is_scored_and_can_stop_training(frame):
+    def mean_abs(actual, predicted, weights):
+        return float(np.average(np.abs(actual - predicted), weights=weights))
+
+    model = _model(epochs=40, score_each_iteration=True, custom_metric_func=mean_abs,
+                   stopping_metric="custom", stopping_rounds=2)  # fmt: skip
+    model.train(x=X, y="y", training_frame=frame)
+    history = model.scoring_history()
+    assert "training_custom" in history
+    np.testing.assert_allclose(
+        history["training_custom"].iloc[1:], history["training_mae"].iloc[1:]
+    )
+    perf = model.model_performance(frame)
+    assert perf.custom_metric_value() == pytest.approx(perf.mae())
+
+
+def test_model_performance_on_new_data_matches_scikit_learn(frame):
+    weights = np.linspace(0.5, 2.0, len(frame))
+    data = frame.assign(w=weights)
+    reg = _model(epochs=5).train(x=X, y="y", training_frame=data, weights_column="w")
+    perf = reg.model_performance(data)
+    pred = reg.predict(data)["predict"].to_numpy()
+    y = data["y"].to_numpy()
+    assert perf.mse() == pytest.approx(skm.mean_squared_error(y, pred, sample_weight=weights))
+    assert perf.mae() == pytest.approx(skm.mean_absolute_error(y, pred, sample_weight=weights))
+    assert perf.r2() == pytest.approx(skm.r2_score(y, pred, sample_weight=weights))
+    cls = _model(epochs=5).train(x=X, y="yc", training_frame=frame)
+    perf = cls.model_performance(frame)
+    probs = cls.predict(frame).iloc[:, 1:].to_numpy()
+    codes = pd.Categorical(frame["yc"], categories=cls.predict(frame).columns[1:]).codes
+    assert perf.logloss() == pytest.approx(skm.log_loss(codes, probs))
+    assert cls.logloss(train=True) == cls.model_performance(train=True).logloss()
+    both = cls.logloss(train=True, valid=True)
+    assert set(both) == {"train", "valid"} and both["valid"] is None
+
+
+def test_binomial_labels_use_the_max_f1_threshold(frame):
+    data = frame.assign(yb=(frame["y"] > frame["y"].median()).astype(str))
+    model = _model(epochs=5).train(x=X, y="yb", training_frame=data)
+    threshold = model.model_performance(train=True).find_threshold_by_max_metric("f1")
+    pred = model.predict(data)
+    expected = np.where(pred["True"] >= threshold, "True", "False")
+    assert (pred["predict"].astype(str) == expected).all()
+
+
+def test_varimp_summary_and_printing(frame):
+    model = _model(epochs=2).train(x=X, y="y", training_frame=frame)
+    table = model.varimp(use_pandas=True)
+    assert list(table.columns) == [
+        "variable", "relative_importance", "scaled_importance", "percentage",
+    ]  # fmt: skip
+    assert table["scaled_importance"].max() == 1.0
+    assert table["percentage"].sum() == pytest.approx(1.0)
+    assert model.varimp()[0] == tuple(table.iloc[0])
+    summary = model.summary()
+    assert summary["type"].tolist() == ["Input", "Tanh", "Linear"]
+    text = repr(model)
+    for part in ("Status of Neuron Layers", "ModelMetricsRegression", "Scoring History",
+                 "Variable Importances"):  # fmt: skip
+        assert part in text
+
+
+def test_quiet_and_verbose_console(frame, capsys):
+    _model(epochs=2).train(x=X, y="y", training_frame=frame)
+    assert capsys.readouterr() == ("", "")
+    _model(epochs=2, quiet_mode=False, verbose=True, score_each_iteration=True).train(
+        x=X, y="y", training_frame=frame
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert "training_rmse" in out[0] and len(out) == 4  # header, then rows 0, 1 and 2
+
+
+def test_plot_draws_the_history(frame, tmp_path):
+    model = _model(epochs=3, score_each_iteration=True).train(x=X, y="y", training_frame=frame)
+    figure = model.plot(save_plot_path=str(tmp_path / "history.png"))
+    line = figure.axes[0].lines[0]
+    np.testing.assert_array_equal(line.get_ydata(), model.scoring_history()["training_deviance"])
+    assert (tmp_path / "history.png").stat().st_size > 0
+    with pytest.raises(tabdl.DataError, match="not in the scoring history"):
+        model.plot(metric="auc")
+
+
+def test_imported_models_have_no_training_metrics():
+    model = tabdl.import_mojo(DATA / "h2o" / "A1_reg" / "model.zip")
+    with pytest.raises(tabdl.DataError, match="pass test_data"):
+        model.model_performance()
+    perf = model.model_performance(DATA / "h2o" / "test.csv")
+    assert perf.rmse() > 0
