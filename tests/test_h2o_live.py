@@ -118,3 +118,81 @@ def test_tabdl_fits_the_encoder_h2o_fitted(frames, trained, name):
     assert ours.coef_names() == theirs.coef_names()
     np.testing.assert_allclose(ours.norm_mul, theirs.norm_mul, rtol=1e-12)
     np.testing.assert_allclose(ours.norm_sub, theirs.norm_sub, rtol=1e-12)
+
+
+#: Models trained by H2O and by tabdl with the same parameters, on the values H2O parsed: every number
+#: H2O reports about them (scoring history with validation, importances, layer status, metrics on
+#: new data) must be tabdl's.
+REPORTED = {
+    "binomial": ("yb", {"activation": "Tanh", "hidden": [5]}),
+    "multinomial": ("cls", {"activation": "RectifierWithDropout", "hidden": [6, 4]}),
+    "regression": ("y", {"activation": "Tanh", "hidden": [4], "distribution": "huber"}),
+}
+
+
+@pytest.fixture(scope="module")
+def reported(frames):
+    from h2o.estimators import H2ODeepLearningEstimator
+
+    _, train_h2o, test_h2o = frames
+    train = train_h2o.as_data_frame(use_multi_thread=False)  # the exact values H2O trains on
+    test = test_h2o.as_data_frame(use_multi_thread=False)
+    out = {}
+    for name, (y, params) in REPORTED.items():
+        common = dict(epochs=3, seed=21, reproducible=True, **params)
+        theirs = H2ODeepLearningEstimator(**common)
+        theirs.train(x=X, y=y, training_frame=train_h2o, validation_frame=test_h2o)
+        ours = tabdl.DeepLearningEstimator(**common, quiet_mode=True)
+        ours.train(x=X, y=y, training_frame=train, validation_frame=test)
+        out[name] = (ours, theirs, ours.model_performance(test), theirs.model_performance(test_h2o))
+    return out
+
+
+def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.drop(
+        columns=[c for c in ("", "timestamp", "duration", "training_speed") if c in frame]
+    )
+    return frame.apply(pd.to_numeric, errors="coerce")
+
+
+@pytest.mark.parametrize("name", list(REPORTED))
+def test_what_a_trained_model_reports_equals_h2os(reported, name):
+    ours, theirs, _, _ = reported[name]
+    history, h2o_history = _numeric(ours.scoring_history()), _numeric(theirs.scoring_history())
+    assert list(history.columns) == list(h2o_history.columns)
+    np.testing.assert_allclose(history.to_numpy(float), h2o_history.to_numpy(float), rtol=1e-9)
+    varimp, h2o_varimp = ours.varimp(use_pandas=True), theirs.varimp(use_pandas=True)
+    assert varimp["variable"].tolist() == h2o_varimp["variable"].tolist()
+    np.testing.assert_allclose(
+        varimp.iloc[:, 1:].to_numpy(float), h2o_varimp.iloc[:, 1:].to_numpy(float), atol=1e-6
+    )
+    summary = _numeric(ours.summary()).iloc[:, 3:]
+    h2o_summary = _numeric(theirs._model_json["output"]["model_summary"].as_data_frame())
+    np.testing.assert_allclose(
+        summary.to_numpy(float), h2o_summary.iloc[:, 3:].to_numpy(float), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("name", list(REPORTED))
+def test_metrics_on_new_data_equal_h2os(reported, name):
+    _, _, ours, theirs = reported[name]
+    accessors = {
+        "binomial": ("mse", "rmse", "logloss", "auc", "aucpr", "mean_per_class_error"),
+        "multinomial": ("mse", "rmse", "logloss", "mean_per_class_error"),
+        "regression": ("mse", "rmse", "mae", "rmsle", "r2", "mean_residual_deviance"),
+    }[name]
+    for accessor in accessors:
+        value, expected = getattr(ours, accessor)(), getattr(theirs, accessor)()
+        if (
+            accessor == "mean_per_class_error" and name == "binomial"
+        ):  # h2o-py: [[threshold, error]]
+            value, expected = value[0], expected[0]
+        np.testing.assert_allclose(
+            np.asarray(value, float), np.asarray(expected, float), rtol=1e-9, err_msg=accessor
+        )
+    if name == "binomial":
+        ours_cm = ours.confusion_matrix().table.as_data_frame()
+        theirs_cm = theirs.confusion_matrix().table.as_data_frame()
+        np.testing.assert_allclose(
+            _numeric(ours_cm).to_numpy(float), _numeric(theirs_cm).to_numpy(float)
+        )

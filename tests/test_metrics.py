@@ -206,7 +206,7 @@ def test_default_threshold_confusion_matrix_and_errors_equal_sklearn(rng):
     assert m.classification_error() == pytest.approx(
         1 - skm.accuracy_score(y, predicted, sample_weight=w), rel=TOL
     )
-    assert m.mean_per_class_error() == pytest.approx(
+    assert m.default_mean_per_class_error() == pytest.approx(
         1 - skm.balanced_accuracy_score(y, predicted, sample_weight=w), rel=TOL
     )
     assert m.F1().value == pytest.approx(skm.f1_score(y, predicted, sample_weight=w), rel=TOL)

@@ -175,7 +175,7 @@ def test_binomial_scalars_equal_h2o(case):
         ("AUC", m.auc()),
         ("pr_auc", m.aucpr()),
         ("Gini", m.gini()),
-        ("mean_per_class_error", m.mean_per_class_error()),
+        ("mean_per_class_error", m.default_mean_per_class_error()),
     ]
     for key, value in pairs:
         assert _rel(value, h2o[key]) <= SCALAR_TOL, key

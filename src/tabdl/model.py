@@ -141,7 +141,6 @@ class FittedNetwork:
         *,
         custom_metric: Any = None,
         description: str | None = None,
-        huber_delta: float | None = None,
     ) -> Any:
         """Score labelled rows and return H2O's metrics for this model's problem type.
 
@@ -155,9 +154,6 @@ class FittedNetwork:
             ``custom_metric_func``.
         description : str, optional
             What the metrics are reported on.
-        huber_delta : float, optional
-            The Huber delta of the deviance; by default H2O's, the ``huber_alpha`` quantile of
-            these rows' absolute residuals.
 
         Returns
         -------
@@ -180,7 +176,7 @@ class FittedNetwork:
             return metrics.regression_metrics(
                 rows.actual, predicted, weights, distribution=self.distribution,
                 quantile_alpha=params.get("quantile_alpha", 0.5),
-                tweedie_power=params.get("tweedie_power", 1.5), huber_delta=huber_delta,
+                tweedie_power=params.get("tweedie_power", 1.5),
                 huber_alpha=params.get("huber_alpha", 0.9), **common,
             )  # fmt: skip
         probs = self.probabilities(out)

@@ -95,14 +95,17 @@ class ModelMetricsBinomial(ThresholdAccessors, ModelMetricsBase):
         i = self._auc.max_idx
         return None if i == -1 else self._auc.build_cm(i)
 
-    def mean_per_class_error(self, thresholds: Any = None) -> float | MetricList:
-        """Mean per-class error at the max-F1 threshold (H2O's metric and history value).
+    def mean_per_class_error(self, thresholds: Any = None) -> MetricList:
+        """h2o-py's mean per-class error: ``[[threshold, error]]`` pairs, ``.value`` the error.
 
-        With ``thresholds`` (a number, a list or ``"all"``), return h2o-py's list of
-        ``[threshold, 1 - mean_per_class_accuracy]`` pairs instead.
+        Without ``thresholds``, at the threshold that minimises it (h2o-py's rule); with a number, a
+        list or ``"all"``, at those thresholds. The value H2O's scoring history and early stopping
+        use, at the max-F1 threshold, is :meth:`default_mean_per_class_error`.
         """
-        if thresholds is not None:
-            return as_errors(self.metric("mean_per_class_accuracy", thresholds=thresholds))
+        return as_errors(self.metric("mean_per_class_accuracy", thresholds=thresholds))
+
+    def default_mean_per_class_error(self) -> float:
+        """Mean per-class error at the max-F1 threshold (H2O's metric, history and stopping value)."""
         cm = self._default_cm()
         return math.nan if cm is None else _cm_error_rates(cm)[0]
 
@@ -153,7 +156,7 @@ class ModelMetricsBinomial(ThresholdAccessors, ModelMetricsBase):
     def _scalar_lines(self) -> list[str]:
         return super()._scalar_lines() + [
             f"LogLoss: {fmt(self.logloss())}",
-            f"Mean Per-Class Error: {fmt(self.mean_per_class_error())}",
+            f"Mean Per-Class Error: {fmt(self.default_mean_per_class_error())}",
             f"AUC: {fmt(self.auc())}",
             f"AUCPR: {fmt(self.aucpr())}",
             f"Gini: {fmt(self.gini())}",

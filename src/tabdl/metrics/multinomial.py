@@ -60,6 +60,10 @@ class ModelMetricsMultinomial(ModelMetricsBase):
         cm = self._values.get("cm")
         return None if cm is None else np.asarray(cm, dtype=np.float64)
 
+    def default_mean_per_class_error(self) -> float:
+        """Return the mean per-class error (the name binomial metrics give it for stopping)."""
+        return self.mean_per_class_error()
+
     def mean_per_class_error(self) -> float:
         """Mean over classes of the share of rows of that class predicted wrongly (unweighted)."""
         cm = self._cm_matrix()

@@ -76,13 +76,11 @@ class ModelOutputs:
 
             frame = as_frame(test_data)
             rows = encode_labelled(fitted.datainfo, frame)
-            result = self._result
             return fitted.evaluate(
                 rows,
                 self._actual_params,
                 custom_metric=self._actual_params.get("custom_metric_func"),
                 description="test",
-                huber_delta=result.huber_delta if result is not None else None,
             )
         if xval:
             warnings.warn(

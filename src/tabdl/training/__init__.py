@@ -111,7 +111,6 @@ class TrainingResult:
     history: list  # ScoringEvent, oldest first
     training_metrics: Any
     validation_metrics: Any
-    huber_delta: float | None
     stopped_early: bool
     unseen_na: Any  # bool per expanded input: NA buckets without a training row
 
@@ -193,8 +192,8 @@ def fit(setup: Setup, console: Any = None) -> TrainingResult:
             info, setup.validation, p["score_validation_samples"], p["seed"] + 1
         )
     scorer = Scorer(
-        evaluate=lambda r, description, delta: fitted.evaluate(
-            r, p, custom_metric=custom, description=description, huber_delta=delta
+        evaluate=lambda r, description: fitted.evaluate(
+            r, p, custom_metric=custom, description=description
         ),
         params=p,
         category=setup.problem.category,
@@ -227,7 +226,6 @@ def fit(setup: Setup, console: Any = None) -> TrainingResult:
         history=scorer.history,
         training_metrics=last.train,
         validation_metrics=last.valid,
-        huber_delta=scorer.huber_delta,
         stopped_early=scorer.stopped_early,
         unseen_na=unseen_na_buckets(info, setup.frame, na_trains_bucket=True),
     )

@@ -36,7 +36,7 @@ METRIC_ACCESSORS = {
     "AUCPR": "aucpr",
     "lift_top_group": "lift_top_group",
     "misclassification": "classification_error",
-    "mean_per_class_error": "mean_per_class_error",
+    "mean_per_class_error": "default_mean_per_class_error",
     "custom": "custom_metric_value",
     "custom_increasing": "custom_metric_value",
 }
@@ -96,7 +96,7 @@ class Scorer:
     :meth:`finish` when the loop ends.
     """
 
-    evaluate: Callable[..., Any]  # (rows, description, huber_delta) -> metrics
+    evaluate: Callable[..., Any]  # (rows, description) -> metrics
     params: Mapping[str, Any]
     category: str
     train_rows: LabelledRows
@@ -106,7 +106,6 @@ class Scorer:
     on_event: Callable[[ScoringEvent], None] | None = None
     started: float = field(default_factory=time.monotonic)
     history: list[ScoringEvent] = field(default_factory=list)
-    huber_delta: float | None = None
     best: tuple | None = None  # copies of the state arrays of the best model so far
     best_loss: float = float("inf")
     stopped_early: bool = False
@@ -184,12 +183,7 @@ class Scorer:
     def _evaluate(self, rows: LabelledRows, total: int, kind: str) -> Any:
         """Score one frame; ``kind`` ("train" or "validation") is what the metrics print."""
         description = kind if rows.nrows == total else f"{kind} (a sample of {rows.nrows} rows)"
-        if kind == "train":  # H2O's Huber delta comes from the training residuals at each scoring
-            metrics = self.evaluate(rows, description, None)
-            if self.params["distribution"] == "huber":
-                self.huber_delta = metrics.huber_delta()
-            return metrics
-        return self.evaluate(rows, description, self.huber_delta)
+        return self.evaluate(rows, description)
 
     def _append(self, event: ScoringEvent) -> None:
         self.history.append(event)
