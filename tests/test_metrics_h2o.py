@@ -29,7 +29,7 @@ from tabdl.metrics import (
 from conftest import DATA, H2O
 
 FIXTURES = DATA / "h2o_metrics"
-DRUNS = FIXTURES / "druns"
+DRUNS = Path(__file__).parent / "data" / "h2o_train" / "shared"  # the D-runs of H2O's fixtures
 CASES = json.loads((FIXTURES / "cases.json").read_text())["cases"]
 SCALAR_TOL = 1e-15
 ULP_TOL = 1e-14  # gamma/tweedie: Math.log / Math.pow differ from numpy by an ulp now and then
@@ -136,7 +136,7 @@ def test_regression_nan_actuals_and_zero_weights_are_skipped_as_h2o_skips_them()
 )
 def test_training_metrics_of_the_d_runs(run, column, kw):
     """H2O's final training metrics of a trained DL model, from its own training predictions."""
-    actual = _read_csv(DRUNS / "trainD.csv", [column])[column]
+    actual = _read_csv(DRUNS.parent / "trainD.csv", [column])[column]
     predicted = _read_csv(DRUNS / run / "h2o_pred.csv")["predict"]
     history = json.loads((DRUNS / run / "info.json").read_text())["sh"]
     m = regression_metrics(actual, predicted, **kw)
