@@ -277,6 +277,8 @@ PROBLEM_CASES = [
     ),
     ({"stopping_metric": "AUC"}, "y", "stopping_metric='AUC' is for classification"),
     ({"stopping_metric": "lift_top_group"}, "cls", "for binomial classification only"),
+    ({"stopping_metric": "deviance"}, "yb", "stopping_metric='deviance' is for regression"),
+    ({"stopping_metric": "RMSLE"}, "cls", "stopping_metric='RMSLE' is for regression"),
 ]
 
 

@@ -362,6 +362,12 @@ def _stopping_metric_fits_problem(p: Mapping[str, Any], problem: Problem) -> str
         return f"stopping_metric={metric!r} is for classification; use deviance, MSE, RMSE, MAE or RMSLE"
     if metric == "lift_top_group" and problem.category != "Binomial":
         return "stopping_metric='lift_top_group' is for binomial classification only"
+    if metric in ("deviance", "MAE", "RMSLE") and problem.is_classifier:
+        # H2O accepts these for classifiers, where they are NaN and so never stop training
+        return (
+            f"stopping_metric={metric!r} is for regression; for classification use logloss (the "
+            "AUTO choice), MSE, RMSE, AUC, AUCPR, misclassification or mean_per_class_error"
+        )
     return None
 
 
