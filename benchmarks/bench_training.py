@@ -19,8 +19,8 @@ divided by those seconds. The test metrics (AUC for ``synthetic``; accuracy and 
 ``fashion_mnist``) are computed here, the same way, from each system's predictions on the test set.
 
 H2O scores the model while it trains (``score_interval=5``, ``score_duty_cycle=0.1``, on
-``score_training_samples=10000`` rows, plus a first and a last scoring); that is part of its
-``train()`` time. tabdl does not score while training yet. H2O's own ``run_time`` is listed in the
+``score_training_samples=10000`` rows, plus a first and a last scoring; every iteration with
+``reproducible=True``); that is part of its ``train()`` time, and tabdl scores on the same schedule. H2O's own ``run_time`` is listed in the
 notes beside the client-side wall clock (the difference is the Python client's job polling).
 ``reproducible=True`` trains whole epochs (one iteration = one pass over the rows, and training stops
 at the first iteration end with epochs >= ``--epochs``), so ``--epochs 0.5`` trains 1 epoch there.
@@ -263,7 +263,7 @@ TABDL_OPTIONAL = {"stopping_rounds": 0}
 def tabdl_params(epochs: float, reproducible: bool, optional: dict[str, Any]) -> dict[str, Any]:
     return {
         "hidden": HIDDEN, "activation": "Rectifier", "epochs": epochs, "seed": MODEL_SEED,
-        "reproducible": reproducible, **optional,
+        "reproducible": reproducible, "quiet_mode": True, **optional,
     }  # fmt: skip
 
 
