@@ -66,7 +66,8 @@ def test_classification_and_regression_stop_end_training_at_the_first_scoring(fr
 
 
 def test_the_last_iteration_is_scored_when_time_runs_out(frame):
-    model = _model(epochs=1e6, max_runtime_secs=0.3, stopping_rounds=0)
+    # not reproducible: scoring then follows score_interval, so only the time rule scores the last
+    model = _model(epochs=1e6, max_runtime_secs=0.3, stopping_rounds=0, reproducible=False)
     model.train(x=X, y="y", training_frame=frame)
     history = model.scoring_history()
     assert model.epoch_counter < 1e6
@@ -162,9 +163,113 @@ def test_plot_draws_the_history(frame, tmp_path):
         model.plot(metric="auc")
 
 
-def test_imported_models_have_no_training_metrics():
-    model = tabdl.import_mojo(DATA / "h2o" / "A1_reg" / "model.zip")
+@pytest.mark.parametrize("run", ["A1_reg", "A2_bin", "A3_mult", "A7_rdrop"])
+def test_imported_models_report_what_h2o_stored(run):
+    import json
+
+    model = tabdl.import_mojo(DATA / "h2o" / run / "model.zip")
+    info = json.loads((DATA / "h2o" / run / "info.json").read_text())
+    history = model.scoring_history()
+    np.testing.assert_allclose(history["samples"], info["sh"]["samples"])
+    np.testing.assert_allclose(history["training_rmse"], pd.to_numeric(info["sh"]["training_rmse"]))
+    assert [tuple(row) for row in model.varimp()] == [tuple(row) for row in info["varimp"]]
+    summary = model.summary()
+    np.testing.assert_allclose(
+        pd.to_numeric(summary["mean_weight"], errors="coerce"),
+        pd.to_numeric(pd.Series(info["summary"]["mean_weight"]), errors="coerce"),
+    )
+    assert "training samples" in repr(model)
     with pytest.raises(tabdl.DataError, match="pass test_data"):
         model.model_performance()
     perf = model.model_performance(DATA / "h2o" / "test.csv")
     assert perf.rmse() > 0
+
+
+def test_an_imported_model_keeps_h2os_distribution_parameters():
+    model = tabdl.import_mojo(DATA / "h2o_explain" / "D6_tweedie" / "model.zip")
+    assert model.actual_params["tweedie_power"] == pytest.approx(1.3)
+
+
+def test_scoring_schedule_interval_duty_cycle_and_samples(frame):
+    common = dict(epochs=5, reproducible=False, stopping_rounds=0, train_samples_per_iteration=30)
+    # the first and the last iterations only: H2O's 5 s interval is never reached
+    default = _model(**common).train(x=X, y="y", training_frame=frame)
+    assert default.iterations > 3
+    assert default.scoring_history()["iterations"].tolist() == [0, 1, default.iterations]
+    # no interval and a full duty cycle: every iteration
+    every = _model(**common, score_interval=0, score_duty_cycle=1).train(
+        x=X, y="y", training_frame=frame
+    )
+    assert every.scoring_history()["iterations"].tolist() == list(range(every.iterations + 1))
+    # a zero duty cycle allows no scoring but the last (H2O's test is `share < duty cycle`)
+    never = _model(**common, score_interval=0, score_duty_cycle=0).train(
+        x=X, y="y", training_frame=frame
+    )
+    assert never.scoring_history()["iterations"].tolist() == [0, never.iterations]
+    sampled = _model(epochs=1, score_training_samples=20, score_validation_samples=15).train(
+        x=X, y="y", training_frame=frame, validation_frame=frame
+    )
+    train, valid = sampled.model_performance(train=True), sampled.model_performance(valid=True)
+    assert 0 < train.nobs() < 60 and train.description.startswith("train (a sample of")
+    assert 0 < valid.nobs() < 60 and valid.nobs() != train.nobs()
+
+
+def test_a_sample_with_nothing_to_score_records_nan_and_training_goes_on(frame):
+    data = frame.assign(y=np.where(np.arange(len(frame)) % 2 == 0, np.nan, frame["y"]))
+    model = _model(epochs=2, score_training_samples=1, stopping_rounds=0)
+    model.train(x=X, y="y", training_frame=data, validation_frame=data.assign(y=np.nan))
+    history = model.scoring_history()
+    assert model.epoch_counter >= 2 and history["iterations"].iloc[-1] == model.iterations
+    assert history["validation_rmse"].isna().all()
+    assert model.model_performance(valid=True) is None
+
+
+def test_custom_metric_in_h2os_class_form(frame):
+    class WeightedAbsoluteError:
+        def map(self, predicted, actual, weight, offset, model):
+            return [weight * abs(actual[0] - predicted[0]), weight]
+
+        def reduce(self, left, right):
+            return [left[0] + right[0], left[1] + right[1]]
+
+        def metric(self, state):
+            return state[0] / state[1]
+
+    model = _model(epochs=2, custom_metric_func=WeightedAbsoluteError())
+    model.train(x=X, y="y", training_frame=frame)
+    history = model.scoring_history()
+    np.testing.assert_allclose(
+        history["training_custom"].iloc[1:], history["training_mae"].iloc[1:]
+    )
+
+
+def test_test_frames_without_weights_or_offset(frame):
+    data = frame.assign(w=np.linspace(0.5, 2.0, len(frame)), off=0.1)
+    weighted = _model(epochs=1).train(x=X, y="y", training_frame=data, weights_column="w")
+    with pytest.warns(UserWarning, match="no weights column 'w'"):
+        perf = weighted.model_performance(frame)
+    assert perf.mse() == pytest.approx(
+        skm.mean_squared_error(frame["y"], weighted.predict(frame)["predict"])
+    )
+    offset = _model(epochs=1).train(x=X, y="y", training_frame=data, offset_column="off")
+    with pytest.raises(tabdl.DataError, match="lacks the offset column 'off'"):
+        offset.model_performance(frame)
+
+
+def test_model_metric_methods_take_h2o_keywords_and_flags(frame):
+    model = _model(epochs=3).train(x=X, y="yc", training_frame=frame, validation_frame=frame)
+    assert model.model_performance(train=True, valid=True).description == "train"
+    assert (
+        model.mean_per_class_error(valid=True)
+        == model.model_performance(valid=True).mean_per_class_error()
+    )
+    assert np.isnan(model.auc())  # multinomial AUC is off by default (auc_type AUTO), as H2O
+    macro = model.model_performance(frame, auc_type="MACRO_OVR").auc()
+    probs = model.predict(frame).iloc[:, 1:].to_numpy()
+    codes = pd.Categorical(frame["yc"], categories=model.predict(frame).columns[1:]).codes
+    assert macro == pytest.approx(skm.roc_auc_score(codes, probs, multi_class="ovr"), rel=1e-9)
+    binary = frame.assign(yb=(frame["y"] > frame["y"].median()).astype(str))
+    model = _model(epochs=3).train(x=X, y="yb", training_frame=binary)
+    assert model.F1(thresholds=[0.5])[0][0] == 0.5
+    table = model.confusion_matrix(thresholds=0.5).table.as_data_frame()
+    assert table.shape == (3, 5)

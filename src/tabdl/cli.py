@@ -34,7 +34,7 @@ def _train_demo() -> None:
     print(model)
     print(
         f"  trained {model.epoch_counter:g} epochs, {model.iterations} iterations, "
-        f"{model.samples} samples; early stopping: {model._result.stopped_early}"
+        f"{model.samples} samples"
     )
     print(f"  test RMSE {model.model_performance(test).rmse():.4f}\n")
 

@@ -25,6 +25,10 @@ class DataError(TabdlError, ValueError):
     """The data given for training or scoring cannot be used as it is."""
 
 
+class NothingToScoreError(DataError):
+    """No row of a frame can be scored: every actual value is missing, or every weight is 0."""
+
+
 class MojoError(TabdlError, ValueError):
     """A file is not a readable H2O Deep Learning MOJO."""
 

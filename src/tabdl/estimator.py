@@ -20,7 +20,8 @@ from tabdl.model import FittedNetwork
 from tabdl.params import DEFAULTS, PARAMETERS, PARAMETERS_BY_NAME, check_available, check_names
 from tabdl.report.console import TrainingConsole
 from tabdl.report.model_outputs import ModelOutputs
-from tabdl.training import fit, prepare
+from tabdl.training import prepare
+from tabdl.training.fit import fit
 from tabdl.training.network_state import NetworkState
 
 _model_counter = itertools.count(1)
@@ -63,6 +64,7 @@ class DeepLearningEstimator(ModelOutputs):
         object.__setattr__(self, "_fitted", None)
         object.__setattr__(self, "_state", None)
         object.__setattr__(self, "_result", None)
+        object.__setattr__(self, "_imported", None)  # ModelDetails of an imported MOJO
         object.__setattr__(self, "_model_id", params.get("model_id"))
 
     # -- parameters, H2O style: ``dl.epochs``, ``dl.epochs = 5`` ---------------------------------------
@@ -160,6 +162,7 @@ class DeepLearningEstimator(ModelOutputs):
         object.__setattr__(self, "_fitted", result.fitted)
         object.__setattr__(self, "_state", result.state)
         object.__setattr__(self, "_result", result)
+        object.__setattr__(self, "_imported", None)
         if self._model_id is None:
             object.__setattr__(self, "_model_id", setup.params["model_id"] or next_model_id())
         return self

@@ -12,6 +12,7 @@ slots (an embedding-bag sum) instead of multiplying a dense one-hot matrix.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -506,10 +507,23 @@ class LabelledRows:
 
 
 def encode_labelled(info: DataInfo, frame: Frame) -> LabelledRows:
-    """Encode ``frame`` for scoring with metrics: inputs, actual response, weights and offset."""
+    """Encode ``frame`` for scoring with metrics: inputs, actual response, weights and offset.
+
+    As H2O scores a test frame: a frame without the weights column weighs every row 1 (with a
+    warning); one without the offset column is refused, since the predictions need it.
+    """
     actual = None
     if info.response is not None:
         actual = _response_values(info, frame, standardize=False)
-    return LabelledRows(
-        encode(info, frame), actual, _observation_weights(info, frame), _offsets(info, frame)
-    )
+    if info.offset is not None and info.offset not in frame.kinds:
+        raise DataError(f"the frame lacks the offset column {info.offset!r} the model needs")
+    if info.weights is not None and info.weights not in frame.kinds:
+        warnings.warn(
+            f"the frame has no weights column {info.weights!r}: every row weighs 1 in the metrics",
+            UserWarning,
+            stacklevel=3,
+        )
+        weights = np.ones(frame.nrows)
+    else:
+        weights = _observation_weights(info, frame)
+    return LabelledRows(encode(info, frame), actual, weights, _offsets(info, frame))

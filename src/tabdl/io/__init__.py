@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from typing import Any
 
 from tabdl.estimator import DeepLearningEstimator, next_model_id
+from tabdl.io.model_details import read_model_details
 from tabdl.io.mojo_reader import read_mojo
 
 __all__ = ["import_mojo", "read_mojo"]
@@ -28,7 +30,10 @@ def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLea
     Returns
     -------
     DeepLearningEstimator
-        The imported model, with ``predict``, ``weights``, ``biases``, ``anomaly``, ``deepfeatures``.
+        The imported model, with ``predict``, ``weights``, ``biases``, ``anomaly``, ``deepfeatures``,
+        ``model_performance(test_data)``; and, from the MOJO's ``experimental/modelDetails.json``
+        where H2O wrote it, H2O's parameters (``actual_params``), ``scoring_history()``,
+        ``varimp()`` and ``summary()`` as H2O reported them.
 
     Raises
     ------
@@ -37,8 +42,11 @@ def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLea
 
     """
     fitted = read_mojo(path)
+    with zipfile.ZipFile(path) as archive:
+        details = read_model_details(archive)
     spec, info = fitted.spec, fitted.datainfo
     params: dict[str, Any] = {
+        **details.params,
         "activation": spec.activation,
         "hidden": spec.units[1:-1],
         "distribution": fitted.distribution,
@@ -49,4 +57,6 @@ def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLea
     }
     if spec.activation.endswith("WithDropout"):
         params["hidden_dropout_ratios"] = spec.hidden_dropout_ratios
-    return DeepLearningEstimator._from_fitted(fitted, model_id or next_model_id(), params)
+    model = DeepLearningEstimator._from_fitted(fitted, model_id or next_model_id(), params)
+    object.__setattr__(model, "_imported", details)
+    return model

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tabdl.errors import DataError
+from tabdl.errors import DataError, NothingToScoreError
 
 
 def vector(name: str, values: Any) -> np.ndarray:
@@ -54,7 +54,7 @@ def kept_rows(actual: np.ndarray, weights: np.ndarray, predictions: np.ndarray) 
         pred_nan = pred_nan.any(axis=1)
     keep = ~np.isnan(actual) & ~pred_nan & ~np.isnan(weights) & (weights != 0)
     if not keep.any():
-        raise DataError(
+        raise NothingToScoreError(
             f"no rows left to score among {len(actual)}: every row has a missing actual value, "
             "a missing prediction or a zero weight"
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tabdl.errors import DataError
+from tabdl.errors import NothingToScoreError
 from tabdl.metrics import _inputs, custom
 from tabdl.metrics._chunks import h2o_sum
 from tabdl.metrics.base import ModelMetricsBase
@@ -62,7 +62,9 @@ def autoencoder_metrics(
     if weights is None:
         present = ~np.isnan(e)
         if not present.any():
-            raise DataError(f"no rows left to score among {len(e)}: every row_mse is missing")
+            raise NothingToScoreError(
+                f"no rows left to score among {len(e)}: every row_mse is missing"
+            )
         w = np.ones(int(present.sum()))
         e_used = e[present]
         mse = h2o_sum(e_used, np.array([0, len(e_used)])) / len(e_used)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,17 +221,21 @@ class PathLike(Constraint):
 
 @dataclass(frozen=True)
 class Function(Constraint):
-    """A Python callable."""
+    """A Python callable, or an object (or class) with H2O's ``map``/``reduce``/``metric`` methods."""
 
     signature: str = "f(actual, predicted, weights) -> float"
 
-    def check(self, name: str, value: Any) -> Callable:
-        if not callable(value):
-            raise ParameterTypeError(f"{name} must be a callable {self.signature}; got {value!r}")
+    def check(self, name: str, value: Any) -> Any:
+        h2o_form = all(callable(getattr(value, m, None)) for m in ("map", "reduce", "metric"))
+        if not callable(value) and not h2o_form:
+            raise ParameterTypeError(
+                f"{name} must be a callable {self.signature}, or an object with H2O's "
+                f"map/reduce/metric methods; got {value!r}"
+            )
         return value
 
     def describe(self) -> str:
-        return f"a callable `{self.signature}`"
+        return f"a callable `{self.signature}`, or an object or class with H2O's map/reduce/metric"
 
 
 @dataclass(frozen=True)

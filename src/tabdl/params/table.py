@@ -180,7 +180,8 @@ PARAMETERS: tuple[Param, ...] = (
         OrNone(Function()),
         ALGORITHM,
         REPORTING,
-        "A custom evaluation function.",
+        "A custom metric, scored at every scoring event (history column `*_custom`): a callable "
+        "`f(actual, predicted, weights)`, or H2O's map/reduce/metric class.",
     ),
     _P(
         "diagnostics",
@@ -188,7 +189,7 @@ PARAMETERS: tuple[Param, ...] = (
         Flag(),
         ALGORITHM,
         REPORTING,
-        "Compute the per-layer statistics and variable importances.",
+        "Per-layer statistics; H2O 3.46 computes them at every scoring whatever the value.",
     ),
     _P(
         "elastic_averaging",
@@ -328,7 +329,7 @@ PARAMETERS: tuple[Param, ...] = (
         NON_NEGATIVE_INT,
         ALGORITHM,
         REPORTING,
-        "Deprecated in H2O; accepted and has no effect.",
+        "Largest confusion matrix printed (H2O's printing rule); computing is unaffected.",
     ),
     _P(
         "max_w2",

@@ -51,7 +51,12 @@ class ModelOutputs:
 
     # -- metrics ---------------------------------------------------------------------------------------
     def model_performance(
-        self, test_data: Any = None, train: bool = False, valid: bool = False, xval: bool = False
+        self,
+        test_data: Any = None,
+        train: bool = False,
+        valid: bool = False,
+        xval: bool = False,
+        auc_type: str | None = None,
     ) -> Any:
         """Return metrics on ``test_data``, or those recorded in training (H2O's ``model_performance``).
 
@@ -60,8 +65,11 @@ class ModelOutputs:
         test_data : frame, optional
             Data to score (any supported input). When given, the flags are ignored.
         train, valid, xval : bool
-            Return the training, validation or cross-validation metrics of the last scoring event.
-            Without any flag: the training metrics.
+            Return the training, validation or cross-validation metrics of the last scoring event,
+            the first flag set in that order (h2o-py's rule). Without any flag: the training metrics.
+        auc_type : str, optional
+            Multinomial AUC of ``test_data``: ``MACRO_OVR``, ``WEIGHTED_OVR``, ``MACRO_OVO``,
+            ``WEIGHTED_OVO`` or ``NONE``; default: the model's ``auc_type``.
 
         Returns
         -------
@@ -74,45 +82,31 @@ class ModelOutputs:
         if test_data is not None:
             from tabdl.encoding import encode_labelled
 
-            frame = as_frame(test_data)
-            rows = encode_labelled(fitted.datainfo, frame)
+            params = dict(self._actual_params)
+            if auc_type is not None:
+                params["auc_type"] = auc_type
+            rows = encode_labelled(fitted.datainfo, as_frame(test_data))
             return fitted.evaluate(
-                rows,
-                self._actual_params,
-                custom_metric=self._actual_params.get("custom_metric_func"),
-                description="test",
+                rows, params, custom_metric=params.get("custom_metric_func"), description="test"
             )
-        if xval:
-            warnings.warn(
-                "this model has no cross-validation metrics (train it with nfolds > 1)",
-                UserWarning,
-                stacklevel=2,
-            )
-            return None
-        if self._result is None:
-            raise DataError(
-                "this model carries no metrics from training (it was imported); pass test_data"
-            )
-        if valid:
-            if self._result.validation_metrics is None:
-                warnings.warn(
-                    "this model has no validation metrics (train it with a validation_frame)",
-                    UserWarning,
-                    stacklevel=2,
-                )
+        if not train and valid:
+            if self._require_result().validation_metrics is None:
+                _warn("this model has no validation metrics (train it with a validation_frame)")
             return self._result.validation_metrics
-        return self._result.training_metrics
+        if not train and xval:
+            _warn("this model has no cross-validation metrics (train it with nfolds > 1)")
+            return None
+        return self._require_result().training_metrics
 
-    def _metric(self, name: str, train: bool, valid: bool, xval: bool, *args: Any) -> Any:
+    def _metric(self, name: str, flags: dict[str, bool], *args: Any, **kwargs: Any) -> Any:
         """H2O's rule: one flag gives its value; several give a dict; none gives training's."""
-        flags = {"train": train, "valid": valid, "xval": xval}
         chosen = [k for k, v in flags.items() if v] or ["train"]
         values = {}
         for key in chosen:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 metrics = self.model_performance(**{key: True})
-            values[key] = None if metrics is None else getattr(metrics, name)(*args)
+            values[key] = None if metrics is None else getattr(metrics, name)(*args, **kwargs)
         return values[chosen[0]] if len(chosen) == 1 else values
 
     # -- training outputs ------------------------------------------------------------------------------
@@ -120,12 +114,14 @@ class ModelOutputs:
         """Return the scoring history with H2O's columns (behaviour reference, section 6.1)."""
         from tabdl.training.history import history_frame
 
+        if self._result is None and self._imported_table("scoring_history") is not None:
+            return self._imported_table("scoring_history")
         result = self._require_result()
         p = self._actual_params
         return history_frame(
             result.history,
             self._fitted.category,
-            result.validation_metrics is not None,
+            result.has_validation,
             p.get("custom_metric_func") is not None,
         )
 
@@ -135,6 +131,8 @@ class ModelOutputs:
         fitted = self._require_fitted()
         if not self._actual_params.get("variable_importances", True):
             return None
+        if self._result is None and self._imported_table("variable_importances") is not None:
+            return self._imported_table("variable_importances")
         zero = self._result.unseen_na if self._result is not None else None
         return variable_importances(
             fitted.weights, fitted.spec, fitted.datainfo.coef_names(), zero_inputs=zero
@@ -163,17 +161,33 @@ class ModelOutputs:
         from tabdl.explain import neuron_layer_status
         from tabdl.explain.layers import ada_by_layer
 
+        if self._result is None and self._imported_table("model_summary") is not None:
+            return self._imported_table("model_summary")
         fitted = self._require_fitted()
-        state = self._result.state if self._result is not None else None
+        state, processed = self._training_state()
         ada = ada_by_layer(state) if state is not None and state.ada_weights.size else None
+        params = self._actual_params
         return neuron_layer_status(
-            fitted.spec,
-            fitted.weights,
-            fitted.biases,
-            self._actual_params,
-            state.processed if state is not None else 0,
-            ada,
+            fitted.spec, fitted.weights, fitted.biases, params, processed, ada
         )
+
+    def summary_header(self) -> str:
+        """Return the title line of :meth:`summary`, as H2O prints it."""
+        from tabdl.explain.layers import header_text
+
+        imported = getattr(self, "_imported", None)
+        if self._result is None and imported is not None and imported.summary_header:
+            return imported.summary_header
+        fitted = self._require_fitted()
+        _, processed = self._training_state()
+        return header_text(
+            fitted.spec, fitted.weights, fitted.biases, self._actual_params, processed,
+            fitted.datainfo.response,
+        )  # fmt: skip
+
+    def _training_state(self) -> tuple[Any, int]:
+        state = self._result.state if self._result is not None else None
+        return state, state.processed if state is not None else 0
 
     def plot(self, timestep: str = "AUTO", metric: str = "AUTO", save_plot_path: str | None = None):
         """Plot the scoring history (training and validation metric against ``timestep``).
@@ -199,10 +213,18 @@ class ModelOutputs:
             self.scoring_history(), self._fitted.category, timestep, metric, save_plot_path
         )
 
+    def _imported_table(self, name: str) -> pd.DataFrame | None:
+        """Return a copy of a table H2O stored in an imported MOJO, or None."""
+        imported = getattr(self, "_imported", None)
+        table = None if imported is None else imported.tables.get(name)
+        return None if table is None else table.copy()
+
     def _require_result(self) -> Any:
         if self._result is None:
             raise DataError(
-                "this model has no training history: it was imported, not trained by tabdl"
+                "this model was imported from a MOJO: it has no training metrics of its own (H2O's "
+                "scoring history, summary and importances are shown where the MOJO has them); "
+                "pass test_data to model_performance to score data"
             )
         return self._result
 
@@ -210,11 +232,20 @@ class ModelOutputs:
         raise NotImplementedError
 
 
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
 def _make_metric_method(name: str):
     def method(
-        self: ModelOutputs, *args: Any, train: bool = False, valid: bool = False, xval: bool = False
+        self: ModelOutputs,
+        *args: Any,
+        train: bool = False,
+        valid: bool = False,
+        xval: bool = False,
+        **kwargs: Any,
     ) -> Any:
-        return self._metric(name, train, valid, xval, *args)
+        return self._metric(name, {"train": train, "valid": valid, "xval": xval}, *args, **kwargs)
 
     method.__name__ = name
     method.__doc__ = (

@@ -25,7 +25,6 @@ def _table(frame: pd.DataFrame, max_rows: int = 20) -> str:
 
 def model_text(model: Any) -> str:
     """Return the text H2O prints for a Deep Learning model (``print(model)``)."""
-    fitted = model._fitted
     lines = [
         "Model Details",
         "=============",
@@ -33,21 +32,13 @@ def model_text(model: Any) -> str:
         f"Model Key: {model.model_id}",
         "",
     ]
-    from tabdl.explain.layers import header_text
-
-    params = model._actual_params
-    state = model._result.state if model._result is not None else None
-    processed = state.processed if state is not None else 0
-    response = fitted.datainfo.response
-    lines.append(
-        header_text(fitted.spec, fitted.weights, fitted.biases, params, processed, response)
-    )
-    lines += [_table(model.summary()), ""]
+    lines += [model.summary_header(), _table(model.summary()), ""]
     result = model._result
     if result is not None:
         for metrics in (result.training_metrics, result.validation_metrics):
             if metrics is not None:
                 lines += [repr(metrics), ""]
+    if result is not None or model._imported_table("scoring_history") is not None:
         lines += ["Scoring History: ", _table(model.scoring_history()), ""]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

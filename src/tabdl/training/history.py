@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from tabdl.training.scoring import ScoringEvent
+from tabdl.training.scoring import ScoringEvent, metric_value
 
 #: Metric columns after ``*_rmse`` per problem type, and the accessor of each (section 6.1).
 METRIC_COLUMNS = {
@@ -46,19 +46,12 @@ def format_duration(seconds: float) -> str:
     return f"{secs:2d}.{ms:03d} sec"
 
 
-def _value(metrics: Any, accessor: str) -> float:
-    if metrics is None:
-        return math.nan
-    value = getattr(metrics, accessor)()
-    return math.nan if value is None else float(value)
-
-
 def _block(prefix: str, metrics: Any, category: str, custom: bool) -> dict[str, float]:
-    row = {f"{prefix}_rmse": _value(metrics, "rmse")}
+    row = {f"{prefix}_rmse": metric_value(metrics, "rmse")}
     for column, accessor in METRIC_COLUMNS[category]:
-        row[f"{prefix}_{column}"] = _value(metrics, accessor)
+        row[f"{prefix}_{column}"] = metric_value(metrics, accessor)
     if custom:
-        row[f"{prefix}_custom"] = _value(metrics, "custom_metric_value")
+        row[f"{prefix}_custom"] = metric_value(metrics, "custom_metric_value")
     return row
 
 

@@ -11,6 +11,7 @@ sample of the training rows (``score_training_samples``) and of the validation r
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,9 +21,10 @@ import numba as nb
 import numpy as np
 
 from tabdl.encoding.datainfo import LabelledRows
+from tabdl.errors import NothingToScoreError
 from tabdl.rng import next_float, set_seed
 from tabdl.training.network_state import NetworkState
-from tabdl.training.stopping import StoppingMetric, stop_early, stopping_metric
+from tabdl.training.stopping import stop_early, stopping_metric
 
 #: Accessor of each stopping metric on a metrics object.
 METRIC_ACCESSORS = {
@@ -82,10 +84,17 @@ class ScoringEvent:
     valid: Any = None  # metrics on the validation sample
 
 
-def metric_value(metrics: Any, metric: StoppingMetric) -> float:
-    """Return ``metric`` from a metrics object (NaN where it is undefined)."""
-    value = getattr(metrics, METRIC_ACCESSORS[metric.name])()
-    return float("nan") if value is None else float(value)
+def metric_value(metrics: Any, accessor: str) -> float:
+    """Return ``metrics.<accessor>()`` as a float: NaN where the metrics or the value are missing."""
+    if metrics is None:
+        return math.nan
+    value = getattr(metrics, accessor)()
+    return math.nan if value is None else float(value)
+
+
+#: H2O's ``Model.loss()``, which picks the best model: the stopping metric where it has a case for
+#: it, else the problem's default; more-is-better metrics negated (H2O: ``1 - AUC``).
+LOSS_FALLBACK = ("RMSE", "custom", "custom_increasing")
 
 
 @dataclass
@@ -107,7 +116,7 @@ class Scorer:
     started: float = field(default_factory=time.monotonic)
     history: list[ScoringEvent] = field(default_factory=list)
     best: tuple | None = None  # copies of the state arrays of the best model so far
-    best_loss: float = float("inf")
+    best_loss: np.float32 = np.float32(np.inf)
     stopped_early: bool = False
     _last_start: float | None = None
     _last_end: float = 0.0
@@ -119,8 +128,10 @@ class Scorer:
     def start(self, state: NetworkState) -> None:
         """Begin the history: H2O's empty row 0 (supervised) or the null model's scores (autoencoder)."""
         self.started = time.monotonic()
-        if self.category == "AutoEncoder":
-            self._score(state)
+        if self.category == "AutoEncoder":  # scored as any event: best model and stopping too
+            event = self._score(state)
+            self._track_best(state, event)
+            self._check_stop(event)
         else:
             self._append(ScoringEvent(time.time(), 0.0, float("nan"), 0.0, 0, 0))
 
@@ -181,19 +192,39 @@ class Scorer:
         return event
 
     def _evaluate(self, rows: LabelledRows, total: int, kind: str) -> Any:
-        """Score one frame; ``kind`` ("train" or "validation") is what the metrics print."""
+        """Score one frame; ``kind`` ("train" or "validation") is what the metrics print.
+
+        A sample with no row to score (every response missing, or every weight 0) gives no
+        metrics (NaN in the history) instead of stopping training, as H2O reports NaN there.
+        """
         description = kind if rows.nrows == total else f"{kind} (a sample of {rows.nrows} rows)"
-        return self.evaluate(rows, description)
+        try:
+            return self.evaluate(rows, description)
+        except NothingToScoreError:
+            return None
 
     def _append(self, event: ScoringEvent) -> None:
         self.history.append(event)
         if self.on_event is not None:
             self.on_event(event)
 
-    def _loss(self, event: ScoringEvent) -> float:
-        metrics = event.valid if event.valid is not None else event.train
-        value = metric_value(metrics, self.metric)
-        return -value if self.metric.more_is_better else value
+    def _watched(self, event: ScoringEvent) -> Any:
+        """Return the metrics stopping and the best model watch: validation's, if there is a frame."""
+        return event.valid if self.valid_rows is not None else event.train
+
+    def _loss(self, event: ScoringEvent) -> np.float32:
+        """H2O's ``loss()`` of the model at ``event``, a float32 as H2O compares it."""
+        metric = self.metric
+        if metric.name in LOSS_FALLBACK:
+            metric = stopping_metric("AUTO", self.category)
+        value = metric_value(self._watched(event), METRIC_ACCESSORS[metric.name])
+        if metric.name in ("AUC", "AUCPR"):
+            value = 1.0 - value
+        elif (
+            metric.more_is_better
+        ):  # lift_top_group: H2O keeps +lift, the lowest; tabdl the highest
+            value = -value
+        return np.float32(value)
 
     def _track_best(self, state: NetworkState, event: ScoringEvent) -> None:
         if not self.params["overwrite_with_best_model"]:
@@ -207,15 +238,11 @@ class Scorer:
         p = self.params
         train = event.train
         if self.category in ("Binomial", "Multinomial"):
-            if train.classification_error() <= p["classification_stop"]:
+            if metric_value(train, "classification_error") <= p["classification_stop"]:
                 self.stopped_early = True
-        elif self.category == "Regression" and train.mse() <= p["regression_stop"]:
+        elif metric_value(train, "mse") <= p["regression_stop"]:  # regression and autoencoder
             self.stopped_early = True
-        values = [
-            metric_value(e.valid if e.valid is not None else e.train, self.metric)
-            if e.train is not None
-            else float("nan")
-            for e in self.history
-        ]
+        accessor = METRIC_ACCESSORS[self.metric.name]
+        values = [metric_value(self._watched(e), accessor) for e in self.history]
         if stop_early(values, p["stopping_rounds"], self.metric, p["stopping_tolerance"]):
             self.stopped_early = True

@@ -1,0 +1,155 @@
+"""Training a network from a :class:`~tabdl.training.Setup`: initialise, train, score, report.
+
+:func:`fit` reads like H2O's ``DeepLearning.trainModel``: initial weights, the scoring samples, the
+iteration loop with a scoring event after each iteration, the best model put back, and the binomial
+label threshold taken from the final metrics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tabdl.encoding import DataInfo, LabelledRows, TrainingRows, encode_labelled, encode_training
+from tabdl.explain import unseen_na_buckets
+from tabdl.frame import Frame
+from tabdl.model import FittedNetwork
+from tabdl.nn.init import apply_user_arrays, initial_biases, random_weights
+from tabdl.training import Setup, draw_seed
+from tabdl.training.loop import engine_config, has_momentum, train
+from tabdl.training.network_state import NetworkState
+from tabdl.training.scoring import Scorer, ScoringEvent, sample_rows
+
+
+@dataclass
+class TrainingResult:
+    """A trained network with what training reported: scoring history and final metrics."""
+
+    fitted: FittedNetwork
+    state: NetworkState
+    history: list[ScoringEvent]
+    training_metrics: Any
+    validation_metrics: Any
+    has_validation: bool  # a validation frame was given (its metrics may still be missing)
+    stopped_early: bool
+    unseen_na: np.ndarray  # bool per expanded input: NA buckets without a training row
+
+
+def _initial_state(setup: Setup) -> NetworkState:
+    """Return the initial weights and biases (random, or the user's) with zeroed optimiser state."""
+    p, spec = setup.params, setup.spec
+    weights = random_weights(
+        spec,
+        p["seed"],
+        p["initial_weight_distribution"],
+        p["initial_weight_scale"],
+        setup.problem.is_classifier,
+    )
+    biases = initial_biases(spec)
+    apply_user_arrays(weights, biases, p["initial_weights"], p["initial_biases"])
+    return NetworkState.create(spec, weights, biases, p["adaptive_rate"], has_momentum(p))
+
+
+def _fitted_network(setup: Setup, state: NetworkState, rows: TrainingRows) -> FittedNetwork:
+    """Return the scoring view of the state (weights as views) with the training class frequencies."""
+    info = setup.datainfo
+    prior = None
+    if info.response_domain is not None:
+        codes = rows.response[rows.usable].astype(np.int64)
+        counts = np.bincount(codes, minlength=len(info.response_domain))
+        prior = counts / counts.sum()
+    return FittedNetwork(
+        datainfo=info,
+        spec=setup.spec,
+        weights=state.weights,
+        biases=state.biases,
+        category=setup.problem.category,
+        distribution=setup.params["distribution"],
+        prior_class_distrib=prior,
+    )
+
+
+def _scoring_rows(info: DataInfo, frame: Frame, target: int, seed: int) -> LabelledRows:
+    """Return the rows scored at each event: H2O's fixed sample of ``target`` rows (0: all)."""
+    rows = encode_labelled(info, frame)
+    kept = sample_rows(rows.nrows, target, seed)
+    return rows if kept is None else rows.take(kept)
+
+
+def _scorer(setup: Setup, fitted: FittedNetwork, console: Any) -> Scorer:
+    p, info, valid = setup.params, setup.datainfo, setup.validation
+    custom = p["custom_metric_func"]
+    return Scorer(
+        evaluate=lambda rows, description: fitted.evaluate(
+            rows, p, custom_metric=custom, description=description
+        ),
+        params=p,
+        category=setup.problem.category,
+        train_rows=_scoring_rows(info, setup.frame, p["score_training_samples"], p["seed"]),
+        valid_rows=(
+            None
+            if valid is None
+            else _scoring_rows(info, valid, p["score_validation_samples"], p["seed"] + 1)
+        ),
+        train_total=setup.frame.nrows,
+        valid_total=0 if valid is None else valid.nrows,
+        on_event=None if console is None else console.on_event,
+    )
+
+
+def fit(setup: Setup, console: Any = None) -> TrainingResult:
+    """Initialise and train a network, scoring it as H2O does; return the result.
+
+    Parameters
+    ----------
+    setup : Setup
+        The result of :func:`tabdl.training.prepare`.
+    console : TrainingConsole, optional
+        Told of every iteration and scoring event (:mod:`tabdl.report.console`).
+
+    Returns
+    -------
+    TrainingResult
+        The network for scoring (its weights are views into the state), the state with its
+        counters (``processed`` samples, ``iterations``), the scoring history and final metrics.
+
+    """
+    p, info = setup.params, setup.datainfo
+    if p["seed"] == -1:
+        p["seed"] = draw_seed()
+    rows = encode_training(info, setup.frame)
+    state = _initial_state(setup)
+    response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
+    config = engine_config(setup.spec, p, p["seed"], setup.problem.category, response_transform)
+    fitted = _fitted_network(setup, state, rows)
+    scorer = _scorer(setup, fitted, console)
+
+    def after_iteration(trained: NetworkState) -> bool:
+        if console is not None:
+            console.on_iteration(trained.processed / trained.training_rows)
+        return scorer(trained)
+
+    scorer.start(state)
+    try:
+        train(state, rows, p, config, on_iteration=after_iteration)
+    finally:
+        if console is not None:
+            console.close()
+    scorer.finish(state)
+    last = scorer.history[-1]
+    final = last.valid if last.valid is not None else last.train
+    if setup.problem.category == "Binomial" and final is not None:
+        fitted = dataclasses.replace(fitted, default_threshold=float(final.default_threshold()))
+    return TrainingResult(
+        fitted=fitted,
+        state=state,
+        history=scorer.history,
+        training_metrics=last.train,
+        validation_metrics=last.valid,
+        has_validation=setup.validation is not None,
+        stopped_early=scorer.stopped_early,
+        unseen_na=unseen_na_buckets(info, setup.frame, na_trains_bucket=True),
+    )
