@@ -273,3 +273,22 @@ def test_model_metric_methods_take_h2o_keywords_and_flags(frame):
     assert model.F1(thresholds=[0.5])[0][0] == 0.5
     table = model.confusion_matrix(thresholds=0.5).table.as_data_frame()
     assert table.shape == (3, 5)
+
+
+def test_progress_bar_counts_epochs(monkeypatch):
+    import io
+
+    from tabdl.report import console
+
+    monkeypatch.setattr(console, "PROGRESS_DELAY", 0)
+    stream = io.StringIO()
+    params = {"quiet_mode": False, "verbose": False, "epochs": 2.0}
+    bar = console.TrainingConsole(params, "Regression", False, stream=stream)
+    bar.on_iteration(1.0)
+    assert bar._bar.n == 1.0
+    bar.on_iteration(2.5)  # overshoot (H2O's whole iterations) stops at the total
+    assert bar._bar.n == 2.0
+    bar.close()
+    assert "/2.00 epochs" in stream.getvalue()
+    quiet = console.TrainingConsole({**params, "quiet_mode": True}, "Regression", False, stream)
+    assert quiet._bar is None
