@@ -20,8 +20,9 @@ divided by those seconds. The test metrics (AUC for ``synthetic``; accuracy and 
 
 H2O scores the model while it trains (``score_interval=5``, ``score_duty_cycle=0.1``, on
 ``score_training_samples=10000`` rows, plus a first and a last scoring; every iteration with
-``reproducible=True``); that is part of its ``train()`` time, and tabdl scores on the same schedule. H2O's own ``run_time`` is listed in the
-notes beside the client-side wall clock (the difference is the Python client's job polling).
+``reproducible=True``); that is part of its ``train()`` time, and tabdl scores on the same
+schedule. H2O's own ``run_time`` is listed in the notes beside the client-side wall clock (the
+difference is the Python client's job polling).
 ``reproducible=True`` trains whole epochs (one iteration = one pass over the rows, and training stops
 at the first iteration end with epochs >= ``--epochs``), so ``--epochs 0.5`` trains 1 epoch there.
 
