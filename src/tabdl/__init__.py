@@ -6,6 +6,7 @@ The public names::
     model = tabdl.import_mojo("model.zip")     # an H2O Deep Learning MOJO
     model.predict(frame)                       # pandas in, pandas out; polars in, polars out
     model.weights(0), model.biases(0)          # as H2O shapes them
+    model.save("model.tabdl"); tabdl.load_model("model.tabdl")
 """
 
 from tabdl import datasets
@@ -18,7 +19,8 @@ from tabdl.errors import (
     TabdlError,
 )
 from tabdl.estimator import DeepLearningEstimator
-from tabdl.io import import_mojo
+from tabdl.io import import_mojo, load_model
+from tabdl.registry import get_model, ls, remove
 
 H2ODeepLearningEstimator = DeepLearningEstimator
 
@@ -35,5 +37,9 @@ __all__ = [
     "TabdlError",
     "__version__",
     "datasets",
+    "get_model",
     "import_mojo",
+    "load_model",
+    "ls",
+    "remove",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import os
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,11 @@ from tabdl.errors import DataError
 from tabdl.frame import as_frame, like_input
 from tabdl.model import FittedNetwork
 from tabdl.params import DEFAULTS, PARAMETERS, PARAMETERS_BY_NAME, check_available, check_names
+from tabdl.registry import register
 from tabdl.report.console import TrainingConsole
 from tabdl.report.model_outputs import ModelOutputs
 from tabdl.training import prepare
+from tabdl.training.checkpoint import check_restart, inherit_fixed, resolve_model
 from tabdl.training.fit import fit
 from tabdl.training.network_state import NetworkState
 
@@ -65,6 +68,7 @@ class DeepLearningEstimator(ModelOutputs):
         object.__setattr__(self, "_state", None)
         object.__setattr__(self, "_result", None)
         object.__setattr__(self, "_imported", None)  # ModelDetails of an imported MOJO
+        object.__setattr__(self, "_not_stored", ())  # parameters a loaded model file lacks
         object.__setattr__(self, "_model_id", params.get("model_id"))
 
     # -- parameters, H2O style: ``dl.epochs``, ``dl.epochs = 5`` ---------------------------------------
@@ -152,20 +156,41 @@ class DeepLearningEstimator(ModelOutputs):
             validation_frame = self._input_params.get("validation_frame")
         params.pop("training_frame", None)
         params.pop("validation_frame", None)
+        checkpoint = None
+        if params.get("checkpoint") is not None:
+            checkpoint = resolve_model(params["checkpoint"], "checkpoint")
+            params = inherit_fixed(params, self._input_params, checkpoint)
         setup = prepare(params, x, y, training_frame, validation_frame, categorical_columns)
         check_available(setup.checked)
+        if checkpoint is not None:
+            check_restart(setup, checkpoint)
         console = TrainingConsole(
             setup.params, setup.problem.category, setup.validation is not None
         )
-        result = fit(setup, console)
+        model_id = self._model_id or setup.params["model_id"] or next_model_id()
+        export = _checkpoint_writer(setup.params, model_id)
+        result = fit(setup, console, checkpoint, export)
+        object.__setattr__(self, "_model_id", model_id)
         object.__setattr__(self, "_actual_params", setup.params)
         object.__setattr__(self, "_fitted", result.fitted)
         object.__setattr__(self, "_state", result.state)
         object.__setattr__(self, "_result", result)
         object.__setattr__(self, "_imported", None)
-        if self._model_id is None:
-            object.__setattr__(self, "_model_id", setup.params["model_id"] or next_model_id())
+        register(self)
         return self
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the model to ``path`` in tabdl's format (one file; read it with ``tabdl.load_model``).
+
+        The file holds the parameters, encoder, network, weights, optimiser state, counters, scoring
+        history and metrics, so the model can also be a ``checkpoint=`` to continue training. It is
+        written atomically. ``custom_metric_func`` and ``initial_weights``/``initial_biases`` are code
+        or data and are not stored (the history keeps the custom metric's values).
+        """
+        from tabdl.io.native import save_model
+
+        self._require_fitted()
+        return str(save_model(self, path))
 
     @property
     def epoch_counter(self) -> float:
@@ -300,6 +325,25 @@ def _signature() -> inspect.Signature:
 
 
 DeepLearningEstimator.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
+
+
+def _checkpoint_writer(params: dict[str, Any], model_id: str) -> Any:
+    """With ``export_checkpoints_dir``, a callable writing ``<dir>/<model_id>.tabdl`` at each scoring."""
+    folder = params["export_checkpoints_dir"]
+    if folder is None:
+        return None
+    from pathlib import Path
+
+    from tabdl.io.native import ModelSnapshot, save_model
+
+    target = Path(folder)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"export_checkpoints_dir={folder!r} cannot be created: {error}") from None
+    return lambda result: save_model(
+        ModelSnapshot(model_id, params, result.fitted, result), target / f"{model_id}.tabdl"
+    )
 
 
 def next_model_id() -> str:

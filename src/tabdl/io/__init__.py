@@ -1,4 +1,4 @@
-"""Models on disk: H2O MOJO import (and, in later releases, the native format, MOJO and ONNX export)."""
+"""Models on disk: tabdl's own format (``save``/``load_model``) and H2O MOJO import."""
 
 from __future__ import annotations
 
@@ -9,8 +9,19 @@ from typing import Any
 from tabdl.estimator import DeepLearningEstimator, next_model_id
 from tabdl.io.model_details import read_model_details
 from tabdl.io.mojo_reader import read_mojo
+from tabdl.io.native import save_model
+from tabdl.registry import register
 
-__all__ = ["import_mojo", "read_mojo"]
+__all__ = ["import_mojo", "load_model", "read_mojo", "save_model"]
+
+
+def load_model(path: str | os.PathLike) -> DeepLearningEstimator:
+    """Load a model saved with ``model.save(path)``; it is registered under its ``model_id``."""
+    from tabdl.io.native import load_model as read_model
+
+    model = read_model(path)
+    register(model)
+    return model
 
 
 def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLearningEstimator:
@@ -59,4 +70,5 @@ def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLea
         params["hidden_dropout_ratios"] = spec.hidden_dropout_ratios
     model = DeepLearningEstimator._from_fitted(fitted, model_id or next_model_id(), params)
     object.__setattr__(model, "_imported", details)
+    register(model)
     return model

@@ -23,6 +23,27 @@ from tabdl.metrics.regression import ModelMetricsRegression, regression_metrics
 from tabdl.metrics.tables import H2OTable, H2OTableFrame
 from tabdl.metrics.thresholds import MetricList
 
+_CLASSES = {
+    cls.schema: cls
+    for cls in (
+        ModelMetricsRegression,
+        ModelMetricsBinomial,
+        ModelMetricsMultinomial,
+        ModelMetricsAutoEncoder,
+    )
+}
+
+
+def metrics_from_dict(d: dict) -> ModelMetricsBase:
+    """Rebuild any metrics object from its ``to_dict()`` form (the class is read from the dict)."""
+    from tabdl.errors import DataError
+
+    cls = _CLASSES.get(d.get("model_category"))
+    if cls is None:
+        raise DataError(f"unknown metrics kind {d.get('model_category')!r}")
+    return cls.from_dict(d)
+
+
 __all__ = [
     "ConfusionMatrix",
     "H2OTable",
@@ -34,6 +55,7 @@ __all__ = [
     "ModelMetricsMultinomial",
     "ModelMetricsRegression",
     "autoencoder_metrics",
+    "metrics_from_dict",
     "binomial_metrics",
     "multinomial_metrics",
     "regression_metrics",

@@ -46,7 +46,7 @@ class Feature:
 ENCODING = Feature("data encoding and scoring", True)
 TRAINING = Feature("training (the online engine)", True, 3)
 REPORTING = Feature("metrics, scoring history and early stopping", True, 4)
-PERSISTENCE = Feature("checkpoints and model export", False, 5)
+PERSISTENCE = Feature("checkpoints and model export", True, 5)
 BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
 AUTOENCODER = Feature("autoencoder training", False, 7)
 SELECTION = Feature("cross-validation", False, 8)

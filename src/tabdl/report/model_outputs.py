@@ -117,13 +117,10 @@ class ModelOutputs:
         if self._result is None and self._imported_table("scoring_history") is not None:
             return self._imported_table("scoring_history")
         result = self._require_result()
-        p = self._actual_params
-        return history_frame(
-            result.history,
-            self._fitted.category,
-            result.has_validation,
-            p.get("custom_metric_func") is not None,
+        custom = any(
+            e.train is not None and e.train.custom_metric_name() is not None for e in result.history
         )
+        return history_frame(result.history, self._fitted.category, result.has_validation, custom)
 
     def _varimp_table(self) -> pd.DataFrame | None:
         from tabdl.explain import variable_importances

@@ -32,6 +32,9 @@ def model_text(model: Any) -> str:
         f"Model Key: {model.model_id}",
         "",
     ]
+    not_stored = getattr(model, "_not_stored", ())
+    if not_stored:
+        lines += [f"Loaded from a file that could not store: {', '.join(not_stored)}", ""]
     lines += [model.summary_header(), _table(model.summary()), ""]
     result = model._result
     if result is not None:

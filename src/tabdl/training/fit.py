@@ -8,6 +8,7 @@ label threshold taken from the final metrics.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from tabdl.frame import Frame
 from tabdl.model import FittedNetwork
 from tabdl.nn.init import apply_user_arrays, initial_biases, random_weights
 from tabdl.training import Setup, draw_seed
+from tabdl.training.checkpoint import resumed_state
 from tabdl.training.loop import engine_config, has_momentum, train
 from tabdl.training.network_state import NetworkState
 from tabdl.training.scoring import Scorer, ScoringEvent, sample_rows
@@ -36,6 +38,7 @@ class TrainingResult:
     has_validation: bool  # a validation frame was given (its metrics may still be missing)
     stopped_early: bool
     unseen_na: np.ndarray  # bool per expanded input: NA buckets without a training row
+    best_loss: np.float32 = np.float32(np.inf)  # H2O's best-model loss, carried by checkpoints
 
 
 def _initial_state(setup: Setup) -> NetworkState:
@@ -79,10 +82,12 @@ def _scoring_rows(info: DataInfo, frame: Frame, target: int, seed: int) -> Label
     return rows if kept is None else rows.take(kept)
 
 
-def _scorer(setup: Setup, fitted: FittedNetwork, console: Any) -> Scorer:
+def _scorer(
+    setup: Setup, fitted: FittedNetwork, on_event: Callable[[ScoringEvent], None], checkpoint: Any
+) -> Scorer:
     p, info, valid = setup.params, setup.datainfo, setup.validation
     custom = p["custom_metric_func"]
-    return Scorer(
+    scorer = Scorer(
         evaluate=lambda rows, description: fitted.evaluate(
             rows, p, custom_metric=custom, description=description
         ),
@@ -96,11 +101,24 @@ def _scorer(setup: Setup, fitted: FittedNetwork, console: Any) -> Scorer:
         ),
         train_total=setup.frame.nrows,
         valid_total=0 if valid is None else valid.nrows,
-        on_event=None if console is None else console.on_event,
+        on_event=on_event,
     )
+    if checkpoint is not None:  # H2O: the history, the best loss, and the checkpoint as best model
+        earlier = checkpoint._result
+        scorer.history = list(earlier.history)
+        scorer.time_offset = earlier.history[-1].duration
+        scorer.best_loss = earlier.best_loss
+        if p["overwrite_with_best_model"]:
+            scorer.best = tuple(a.copy() for a in earlier.state.arrays)
+    return scorer
 
 
-def fit(setup: Setup, console: Any = None) -> TrainingResult:
+def fit(
+    setup: Setup,
+    console: Any = None,
+    checkpoint: Any = None,
+    on_scoring: Callable[[TrainingResult], None] | None = None,
+) -> TrainingResult:
     """Initialise and train a network, scoring it as H2O does; return the result.
 
     Parameters
@@ -109,6 +127,11 @@ def fit(setup: Setup, console: Any = None) -> TrainingResult:
         The result of :func:`tabdl.training.prepare`.
     console : TrainingConsole, optional
         Told of every iteration and scoring event (:mod:`tabdl.report.console`).
+    checkpoint : DeepLearningEstimator, optional
+        A trained model to continue (checked by :mod:`tabdl.training.checkpoint`): its weights,
+        optimiser state, counters, history and best loss carry over.
+    on_scoring : callable, optional
+        Called after every scoring event with the model so far (``export_checkpoints_dir``).
 
     Returns
     -------
@@ -121,11 +144,32 @@ def fit(setup: Setup, console: Any = None) -> TrainingResult:
     if p["seed"] == -1:
         p["seed"] = draw_seed()
     rows = encode_training(info, setup.frame)
-    state = _initial_state(setup)
+    state = _initial_state(setup) if checkpoint is None else resumed_state(checkpoint)
     response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
     config = engine_config(setup.spec, p, p["seed"], setup.problem.category, response_transform)
     fitted = _fitted_network(setup, state, rows)
-    scorer = _scorer(setup, fitted, console)
+    unseen_na = unseen_na_buckets(info, setup.frame, na_trains_bucket=True)
+
+    def result_so_far(event: ScoringEvent) -> TrainingResult:
+        return TrainingResult(
+            fitted=fitted,
+            state=state,
+            history=list(scorer.history),
+            training_metrics=event.train,
+            validation_metrics=event.valid,
+            has_validation=setup.validation is not None,
+            stopped_early=scorer.stopped_early,
+            unseen_na=unseen_na,
+            best_loss=scorer.best_loss,
+        )
+
+    def on_event(event: ScoringEvent) -> None:
+        if console is not None:
+            console.on_event(event)
+        if on_scoring is not None:
+            on_scoring(result_so_far(event))
+
+    scorer = _scorer(setup, fitted, on_event, checkpoint)
 
     def after_iteration(trained: NetworkState) -> bool:
         if console is not None:
@@ -143,13 +187,4 @@ def fit(setup: Setup, console: Any = None) -> TrainingResult:
     final = last.valid if last.valid is not None else last.train
     if setup.problem.category == "Binomial" and final is not None:
         fitted = dataclasses.replace(fitted, default_threshold=float(final.default_threshold()))
-    return TrainingResult(
-        fitted=fitted,
-        state=state,
-        history=scorer.history,
-        training_metrics=last.train,
-        validation_metrics=last.valid,
-        has_validation=setup.validation is not None,
-        stopped_early=scorer.stopped_early,
-        unseen_na=unseen_na_buckets(info, setup.frame, na_trains_bucket=True),
-    )
+    return dataclasses.replace(result_so_far(last), fitted=fitted)

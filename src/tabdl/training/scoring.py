@@ -114,6 +114,9 @@ class Scorer:
     valid_total: int = 0
     on_event: Callable[[ScoringEvent], None] | None = None
     started: float = field(default_factory=time.monotonic)
+    time_offset: float = (
+        0.0  # seconds of earlier training (a checkpoint restart continues its clock)
+    )
     history: list[ScoringEvent] = field(default_factory=list)
     best: tuple | None = None  # copies of the state arrays of the best model so far
     best_loss: np.float32 = np.float32(np.inf)
@@ -126,8 +129,13 @@ class Scorer:
         self.metric = stopping_metric(self.params["stopping_metric"], self.category)
 
     def start(self, state: NetworkState) -> None:
-        """Begin the history: H2O's empty row 0 (supervised) or the null model's scores (autoencoder)."""
+        """Begin the history: H2O's empty row 0 (supervised) or the null model's scores (autoencoder).
+
+        A restart from a checkpoint continues the checkpoint's history instead.
+        """
         self.started = time.monotonic()
+        if self.history:
+            return
         if self.category == "AutoEncoder":  # scored as any event: best model and stopping too
             event = self._score(state)
             self._track_best(state, event)
@@ -175,8 +183,8 @@ class Scorer:
             valid = self._evaluate(self.valid_rows, self.valid_total, "validation")
         self._last_end = time.monotonic()
         self._scoring_seconds += self._last_end - self._last_start
-        duration = self._last_end - self.started
-        trained = duration - self._scoring_seconds
+        trained = self._last_end - self.started - self._scoring_seconds
+        duration = self._last_end - self.started + self.time_offset
         speed = state.processed / trained if trained > 0 else 0.0
         event = ScoringEvent(
             time.time(),

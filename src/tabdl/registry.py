@@ -1,0 +1,41 @@
+"""The models of this process by id, as H2O's cluster keeps them: ``get_model``, ``ls``, ``remove``.
+
+Training, importing and loading a model registers it under its ``model_id`` (a later model with the
+same id replaces the earlier one, as in H2O), so ``checkpoint=`` and ``pretrained_autoencoder=`` can
+name a model by id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from tabdl.errors import DataError
+
+_MODELS: dict[str, Any] = {}
+
+
+def register(model: Any) -> None:
+    """Keep ``model`` under its ``model_id``."""
+    _MODELS[model.model_id] = model
+
+
+def get_model(model_id: str) -> Any:
+    """Return the model of this process with this id (H2O's ``h2o.get_model``)."""
+    try:
+        return _MODELS[model_id]
+    except KeyError:
+        known = ", ".join(sorted(_MODELS)) or "none"
+        raise DataError(f"no model with id {model_id!r} in this process (known: {known})") from None
+
+
+def ls() -> pd.DataFrame:
+    """List the models of this process (H2O's ``h2o.ls``): one row per id, column ``key``."""
+    return pd.DataFrame({"key": sorted(_MODELS)})
+
+
+def remove(model_id: str) -> None:
+    """Forget the model with this id (H2O's ``h2o.remove``)."""
+    get_model(model_id)
+    del _MODELS[model_id]

@@ -1,0 +1,138 @@
+"""Checkpoint restart: continue training a model, with H2O's rules (behaviour reference, 5.7).
+
+A restart keeps the weights, the optimiser state, the counters (so the learning-rate annealing and
+every random stream continue), the scoring history and the best loss. Parameters fall in three
+groups: those that may change (the schedule, regularisation, dropout, stopping, ...), those that may
+not (the architecture, the optimiser, the data transforms), and those that must match the
+checkpoint (the layers, the columns and levels of the data, the presence of a validation frame).
+A parameter that may not change and is not given is taken from the checkpoint; one given with a
+different value is refused, naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from tabdl.errors import DataError, ParameterError
+
+#: Parameters a restart may not change (DeepLearningModelInfo.Sanity.checkIfParameterChangeAllowed),
+#: with those that must equal the checkpoint's.
+FIXED = (
+    "activation",
+    "adaptive_rate",
+    "autoencoder",
+    "col_major",
+    "distribution",
+    "epsilon",
+    "hidden",
+    "huber_alpha",
+    "ignore_const_cols",
+    "ignored_columns",
+    "max_categorical_features",
+    "momentum_ramp",
+    "momentum_stable",
+    "momentum_start",
+    "nesterov_accelerated_gradient",
+    "quantile_alpha",
+    "rate",
+    "rate_annealing",
+    "rate_decay",
+    "rho",
+    "sparse",
+    "sparsity_beta",
+    "standardize",
+    "tweedie_power",
+    "use_all_factor_levels",
+)
+
+
+def _comparable(value: Any) -> Any:
+    """Return the value with lists as tuples (a model file stores tuples as lists)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def resolve_model(reference: Any, what: str) -> Any:
+    """Return the model a ``checkpoint=`` (or ``pretrained_autoencoder=``) value names.
+
+    A model object is itself; a path to a file is loaded (``tabdl.load_model``); any other string is
+    a ``model_id`` of this process (``tabdl.get_model``).
+    """
+    from tabdl.io import load_model
+    from tabdl.registry import get_model
+
+    if hasattr(reference, "predict"):
+        return reference
+    if isinstance(reference, os.PathLike) or os.path.isfile(str(reference)):
+        return load_model(reference)
+    try:
+        return get_model(str(reference))
+    except DataError as error:
+        raise DataError(
+            f"{what}={reference!r}: {error}; give a model, a model file or a model id"
+        ) from None
+
+
+def inherit_fixed(
+    params: dict[str, Any], given: Mapping[str, Any], checkpoint: Any
+) -> dict[str, Any]:
+    """Fill the parameters a restart may not change, and the user did not give, from the checkpoint."""
+    if checkpoint._result is None:
+        raise DataError(
+            "a checkpoint must be a model trained by tabdl (or loaded from its file): this one was "
+            "imported from a MOJO and has no optimiser state or counters"
+        )
+    inherited = {
+        name: checkpoint._actual_params[name]
+        for name in FIXED
+        if name not in given and name in checkpoint._actual_params
+    }
+    return {**params, **inherited}
+
+
+def check_restart(setup: Any, checkpoint: Any) -> None:
+    """Refuse a restart that changes what may not change, as H2O does; each error names the cause."""
+    result = checkpoint._result
+    before, now = checkpoint._actual_params, setup.params
+    for name in FIXED:
+        if name in before and _comparable(now[name]) != _comparable(before[name]):
+            raise ParameterError(
+                f"cannot change {name} on a checkpoint restart: {before[name]!r} -> {now[name]!r}; "
+                "leave it out to keep the checkpoint's value"
+            )
+    epochs_done = result.state.processed / result.state.training_rows
+    if now["epochs"] <= epochs_done:
+        raise ParameterError(
+            f"epochs={now['epochs']!r} must exceed the epochs the checkpoint has trained "
+            f"({epochs_done:g}): epochs counts the total, as in H2O"
+        )
+    if (setup.validation is not None) != result.has_validation:
+        state = "with" if result.has_validation else "without"
+        raise DataError(
+            f"the checkpoint was trained {state} a validation frame; restart it {state}"
+        )
+    old, new = checkpoint._fitted.datainfo, setup.datainfo
+    if old.coef_names() != new.coef_names() or old.response != new.response:
+        raise DataError(
+            "the training frame's columns or categorical levels differ from the checkpoint's "
+            f"(inputs {old.coef_names()} -> {new.coef_names()}); a restart needs the same columns"
+        )
+    if old.response_domain != new.response_domain:
+        raise DataError(
+            f"the response's classes differ from the checkpoint's: {old.response_domain} -> "
+            f"{new.response_domain}"
+        )
+
+
+def resumed_state(checkpoint: Any) -> Any:
+    """Return a copy of the checkpoint's training state: arrays and counters."""
+    import dataclasses
+
+    state = checkpoint._result.state
+    copies = {
+        f.name: getattr(state, f.name).copy()
+        for f in dataclasses.fields(state)
+        if hasattr(getattr(state, f.name), "copy") and f.name != "spec"
+    }
+    return dataclasses.replace(state, **copies)

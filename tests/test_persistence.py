@@ -1,0 +1,182 @@
+"""tabdl's model file, checkpoint restarts, export_checkpoints_dir and the model registry."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tabdl
+from tabdl.io import native
+
+from conftest import DATA
+
+X = ["x1", "x2", "c1"]
+#: The conditions under which a restart equals a straight run (issue 5).
+EXACT = dict(
+    hidden=[4],
+    seed=5,
+    reproducible=True,
+    quiet_mode=True,
+    overwrite_with_best_model=False,
+    stopping_rounds=0,
+    classification_stop=-1,
+    regression_stop=-1,
+)
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return pd.read_csv(DATA / "h2o_train" / "trainC_h2o_parsed.csv", dtype={"c1": str, "yc": str})
+
+
+def _train(frame, y="y", **params) -> tabdl.DeepLearningEstimator:
+    return tabdl.DeepLearningEstimator(**{**EXACT, **params}).train(x=X, y=y, training_frame=frame)
+
+
+def _assert_same_network(a, b) -> None:
+    ours, theirs = a._fitted, b._fitted
+    for one, two in zip(ours.weights + ours.biases, theirs.weights + theirs.biases, strict=True):
+        assert np.array_equal(one, two)
+
+
+def test_save_and_load_give_the_same_model(frame, tmp_path):
+    def always_one(actual, predicted, weights):
+        return 1.0
+
+    model = tabdl.DeepLearningEstimator(
+        hidden=[3], epochs=3, seed=1, reproducible=True, quiet_mode=True,
+        custom_metric_func=always_one,
+    ).train(x=X, y="yc", training_frame=frame, validation_frame=frame)  # fmt: skip
+    path = model.save(tmp_path / "model.tabdl")
+    loaded = tabdl.load_model(path)
+    _assert_same_network(model, loaded)
+    pd.testing.assert_frame_equal(model.predict(frame), loaded.predict(frame))
+    pd.testing.assert_frame_equal(model.scoring_history(), loaded.scoring_history())
+    assert (
+        loaded.model_performance(valid=True).logloss()
+        == model.model_performance(valid=True).logloss()
+    )
+    assert loaded.varimp() == model.varimp()
+    pd.testing.assert_frame_equal(model.summary(), loaded.summary())
+    assert loaded.actual_params["hidden"] == [3] and loaded.actual_params["seed"] == 1
+    assert loaded.actual_params["custom_metric_func"] is None
+    assert "could not store: custom_metric_func" in repr(loaded)
+    assert (loaded.iterations, loaded.samples) == (model.iterations, model.samples)
+
+
+def test_an_imported_mojo_saves_and_loads(tmp_path):
+    model = tabdl.import_mojo(DATA / "h2o" / "A3_mult" / "model.zip")
+    loaded = tabdl.load_model(model.save(tmp_path / "mojo.tabdl"))
+    test = DATA / "h2o" / "test.csv"
+    pd.testing.assert_frame_equal(model.predict(test), loaded.predict(test))
+    assert loaded.varimp() == model.varimp()
+    pd.testing.assert_frame_equal(model.scoring_history(), loaded.scoring_history())
+
+
+def test_bad_files_give_clear_errors(frame, tmp_path):
+    good = _train(frame, epochs=1).save(tmp_path / "good.tabdl")
+    truncated = tmp_path / "truncated.tabdl"
+    truncated.write_bytes((tmp_path / "good.tabdl").read_bytes()[:300])
+    with pytest.raises(
+        tabdl.DataError, match="not a readable tabdl model file .truncated or corrupted"
+    ):
+        tabdl.load_model(truncated)
+    with pytest.raises(tabdl.DataError, match="for an H2O MOJO use tabdl.import_mojo"):
+        tabdl.load_model(DATA / "h2o" / "A1_reg" / "model.zip")
+    with pytest.raises(tabdl.DataError, match="no model file"):
+        tabdl.load_model(tmp_path / "missing.tabdl")
+    future = tmp_path / "future.tabdl"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(future, "w") as target:
+        doc = json.loads(source.read(native.JSON_ENTRY))
+        target.writestr(native.JSON_ENTRY, json.dumps({**doc, "version": native.VERSION + 1}))
+        target.writestr(native.ARRAYS_ENTRY, source.read(native.ARRAYS_ENTRY))
+    with pytest.raises(tabdl.DataError, match="written by a newer tabdl"):
+        tabdl.load_model(future)
+    corrupted = tmp_path / "corrupted.tabdl"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(corrupted, "w") as target:
+        target.writestr(native.JSON_ENTRY, source.read(native.JSON_ENTRY))
+        target.writestr(native.ARRAYS_ENTRY, b"\x00" * 40)
+    with pytest.raises(tabdl.DataError, match="arrays of the model file are corrupted"):
+        tabdl.load_model(corrupted)
+
+
+def test_a_failed_write_keeps_the_old_file(frame, tmp_path, monkeypatch):
+    model = _train(frame, epochs=1)
+    path = tmp_path / "model.tabdl"
+    model.save(path)
+    before = path.read_bytes()
+
+    def fail(arrays):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(native, "save_tensors", fail)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.tabdl"]  # no temporary file left
+    with pytest.raises(tabdl.DataError, match="does not exist"):
+        model.save(tmp_path / "no" / "such" / "folder.tabdl")
+
+
+@pytest.mark.parametrize("form", ["model", "path", "model_id"])
+def test_four_epochs_then_a_restart_to_eight_equals_eight_epochs_bit_for_bit(frame, tmp_path, form):
+    straight = _train(frame, epochs=8)
+    first = _train(frame, epochs=4)
+    reference = {"model": first, "path": first.save(tmp_path / "first.tabdl"),
+                 "model_id": first.model_id}[form]  # fmt: skip
+    resumed = _train(frame, epochs=8, checkpoint=reference)
+    _assert_same_network(straight, resumed)
+    assert (resumed.iterations, resumed.samples) == (straight.iterations, straight.samples)
+    ours, theirs = resumed.scoring_history(), straight.scoring_history()
+    columns = ["epochs", "iterations", "samples", "training_rmse", "training_deviance"]
+    pd.testing.assert_frame_equal(ours[columns], theirs[columns])
+    _assert_same_network(first, _train(frame, epochs=4))  # the checkpoint itself is unchanged
+
+
+def test_restarts_keep_h2os_rules(frame, tmp_path):
+    first = _train(frame, epochs=2)
+    with pytest.raises(
+        tabdl.ParameterError, match="cannot change activation .*'Rectifier' -> 'Tanh'"
+    ):
+        _train(frame, epochs=4, checkpoint=first, activation="Tanh")
+    with pytest.raises(
+        tabdl.ParameterError, match="must exceed the epochs the checkpoint has trained"
+    ):
+        _train(frame, epochs=2, checkpoint=first)
+    with pytest.raises(tabdl.DataError, match="trained without a validation frame"):
+        tabdl.DeepLearningEstimator(**{**EXACT, "epochs": 4, "checkpoint": first}).train(
+            x=X, y="y", training_frame=frame, validation_frame=frame
+        )
+    with pytest.raises(tabdl.DataError, match="columns or categorical levels differ"):
+        _train(frame.assign(c1=frame["c1"].fillna("new")), epochs=4, checkpoint=first)
+    mojo = tabdl.import_mojo(DATA / "h2o" / "A1_reg" / "model.zip")
+    with pytest.raises(tabdl.DataError, match="must be a model trained by tabdl"):
+        _train(frame, epochs=4, checkpoint=mojo)
+    with pytest.raises(tabdl.DataError, match="no model with id 'nope'"):
+        _train(frame, epochs=4, checkpoint="nope")
+    # what may change does: a new l2 and stopping rule are taken
+    resumed = _train(frame, epochs=4, checkpoint=first, l2=1e-3, hidden=[4])
+    assert resumed.actual_params["l2"] == 1e-3 and resumed.epoch_counter == 4
+
+
+def test_export_checkpoints_dir_writes_a_model_at_every_scoring(frame, tmp_path):
+    folder = tmp_path / "checkpoints"
+    model = _train(frame, epochs=3, export_checkpoints_dir=str(folder), model_id="exported")
+    written = tabdl.load_model(folder / "exported.tabdl")
+    _assert_same_network(model, written)
+    pd.testing.assert_frame_equal(model.scoring_history(), written.scoring_history())
+    resumed = _train(frame, epochs=5, checkpoint=folder / "exported.tabdl")
+    assert resumed.epoch_counter == 5
+
+
+def test_the_registry_finds_lists_and_removes_models(frame):
+    model = _train(frame, epochs=1, model_id="registered_model")
+    assert tabdl.get_model("registered_model") is model
+    assert "registered_model" in tabdl.ls()["key"].tolist()
+    tabdl.remove("registered_model")
+    with pytest.raises(tabdl.DataError, match="no model with id"):
+        tabdl.get_model("registered_model")
