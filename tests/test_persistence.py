@@ -180,3 +180,18 @@ def test_the_registry_finds_lists_and_removes_models(frame):
     tabdl.remove("registered_model")
     with pytest.raises(tabdl.DataError, match="no model with id"):
         tabdl.get_model("registered_model")
+
+
+def test_save_onnx_serves_the_model_with_onnxruntime(frame, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    model = _train(frame, y="yc", epochs=2)
+    session = ort.InferenceSession(model.save_onnx(tmp_path / "model.onnx"))
+    feeds = {
+        "x1": frame[["x1"]].to_numpy(np.float32),
+        "x2": frame[["x2"]].to_numpy(np.float32),
+        "c1": frame[["c1"]].fillna("").to_numpy(object),
+    }
+    labels, probabilities = session.run(["predict", "probabilities"], feeds)
+    expected = model.predict(frame)
+    np.testing.assert_allclose(probabilities, expected.iloc[:, 1:].to_numpy(), rtol=1e-5, atol=1e-5)
+    assert (labels == expected["predict"].astype(str).to_numpy()).mean() > 0.95

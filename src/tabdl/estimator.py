@@ -192,6 +192,18 @@ class DeepLearningEstimator(ModelOutputs):
         self._require_fitted()
         return str(save_model(self, path))
 
+    def save_onnx(self, path: str | os.PathLike, opset: int | None = None) -> str:
+        """Write the model as one ONNX graph, from raw columns to predictions (needs ``tabdl[onnx]``).
+
+        One input per predictor column, named as the column, shaped ``[N, 1]``: float32 for numeric
+        columns (NaN for missing), string for categorical ones. Outputs ``predict`` and, for
+        classifiers, ``probabilities``. The graph imputes, standardises, looks up levels, runs the
+        network and transforms the output as ``predict`` does; serve it with onnxruntime alone.
+        """
+        from tabdl.io.onnx_export import write_onnx
+
+        return str(write_onnx(self._require_fitted(), path, opset=opset))
+
     @property
     def epoch_counter(self) -> float:
         """Epochs trained (samples / training rows), as H2O reports them."""
