@@ -195,3 +195,17 @@ def test_save_onnx_serves_the_model_with_onnxruntime(frame, tmp_path):
     expected = model.predict(frame)
     np.testing.assert_allclose(probabilities, expected.iloc[:, 1:].to_numpy(), rtol=1e-5, atol=1e-5)
     assert (labels == expected["predict"].astype(str).to_numpy()).mean() > 0.95
+
+
+def test_save_mojo_writes_a_mojo_that_imports_back(frame, tmp_path):
+    model = _train(frame, y="yc", epochs=2, model_id="to_mojo")
+    path = model.save_mojo(tmp_path)
+    assert path.endswith("to_mojo.zip")
+    back = tabdl.import_mojo(path)
+    pd.testing.assert_frame_equal(back.predict(frame), model.predict(frame))
+    with pytest.raises(tabdl.DataError, match="exists; pass force=True"):
+        model.save_mojo(tmp_path)
+    assert model.save_mojo(tmp_path, force=True) == path
+    offset = _train(frame.assign(off=0.5), epochs=1, offset_column="off")
+    with pytest.raises(tabdl.DataError, match="offset"):
+        offset.download_mojo(tmp_path / "offset.zip")

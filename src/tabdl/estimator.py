@@ -192,6 +192,39 @@ class DeepLearningEstimator(ModelOutputs):
         self._require_fitted()
         return str(save_model(self, path))
 
+    def download_mojo(
+        self, path: str | os.PathLike = ".", get_genmodel_jar: bool = False, genmodel_name: str = ""
+    ) -> str:
+        """Write the model as an H2O Deep Learning MOJO (H2O's ``download_mojo``); return its path.
+
+        ``path`` is a folder (the file is ``<model_id>.zip``) or a file name. H2O's own runtime
+        (genmodel) scores the file as ``predict`` does. Features the MOJO format cannot carry (an
+        offset column, other categorical encodings, hashing) are refused with a ``DataError``.
+        """
+        from tabdl.io.mojo_writer import write_mojo
+
+        if get_genmodel_jar:
+            raise DataError(
+                "tabdl does not ship H2O's genmodel jar: take h2o-genmodel.jar from an H2O "
+                "installation (pip install h2o==3.46.0.11 has it inside h2o.jar)"
+            )
+        fitted = self._require_fitted()
+        return str(write_mojo(fitted, self.actual_params, path, self.model_id))
+
+    def save_mojo(
+        self, path: str | os.PathLike = "", force: bool = False, filename: str | None = None
+    ) -> str:
+        """Write the MOJO into folder ``path`` as ``filename`` (default ``<model_id>.zip``).
+
+        As H2O's ``save_mojo``: an existing file is replaced only with ``force=True``.
+        """
+        from pathlib import Path
+
+        target = Path(path or ".") / (filename or f"{self.model_id}.zip")
+        if target.exists() and not force:
+            raise DataError(f"{target} exists; pass force=True to replace it")
+        return self.download_mojo(target)
+
     def save_onnx(self, path: str | os.PathLike, opset: int | None = None) -> str:
         """Write the model as one ONNX graph, from raw columns to predictions (needs ``tabdl[onnx]``).
 

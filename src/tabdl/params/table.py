@@ -531,8 +531,9 @@ PARAMETERS: tuple[Param, ...] = (
         "AUTO",
         CATEGORICAL_ENCODINGS,
         COMMON,
-        ENCODING,
-        "Encoding of categorical columns; AUTO is OneHotInternal.",
+        DATA_OPTIONS,
+        "Encoding of categorical columns; AUTO is OneHotInternal (available); the others arrive "
+        "with issue 9.",
     ),
     _P(
         "checkpoint", None, OrNone(ModelRef()), COMMON, PERSISTENCE, "Continue training this model."
@@ -741,6 +742,7 @@ PARAMETERS: tuple[Param, ...] = (
 )
 
 _OFF_VALUES = {
+    "categorical_encoding": ("OneHotInternal",),  # what AUTO is, and all tabdl encodes today
     "stopping_rounds": (0,),
     "overwrite_with_best_model": (False,),
     "classification_stop": (-1.0,),
