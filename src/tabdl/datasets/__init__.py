@@ -2,8 +2,9 @@
 
 ``synthetic_train.csv`` (400 rows) and ``synthetic_test.csv`` (120 rows) are a synthetic frame with
 numeric and categorical predictors, missing values and a level unseen in training; responses ``y``
-(numeric), ``yb`` (2 classes), ``cls`` (3 classes) and ``cnt`` (counts). ``regression_mojo.zip`` and
-``multinomial_mojo.zip`` are H2O-3 3.46.0.11 Deep Learning MOJOs trained on it, and
+(numeric), ``yb`` (2 classes), ``cls`` (3 classes) and ``cnt`` (counts). ``regression_mojo.zip``,
+``multinomial_mojo.zip`` and ``autoencoder_mojo.zip`` are H2O-3 3.46.0.11 Deep Learning MOJOs
+trained on it, and
 ``*_h2o_pred.csv`` are H2O's own predictions on the test frame.
 """
 
