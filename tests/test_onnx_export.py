@@ -341,7 +341,7 @@ def test_overwrites_atomically_and_keeps_the_old_file_on_failure(tmp_path, monke
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(tabdl.DataError, match="disk full"):
         write_onnx(fitted, target)
     assert target.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["model.onnx"]

@@ -114,7 +114,7 @@ def test_a_failed_write_keeps_the_old_file(frame, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(native, "save_tensors", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(tabdl.DataError, match="disk full"):
         model.save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.tabdl"]  # no temporary file left
@@ -209,3 +209,113 @@ def test_save_mojo_writes_a_mojo_that_imports_back(frame, tmp_path):
     offset = _train(frame.assign(off=0.5), epochs=1, offset_column="off")
     with pytest.raises(tabdl.DataError, match="offset"):
         offset.download_mojo(tmp_path / "offset.zip")
+
+
+def _rewrite(source, target, change_doc=None, change_arrays=None):
+    """Copy a model file, changing its JSON document and/or arrays (a hand-edited file)."""
+    from safetensors.numpy import load, save
+
+    with zipfile.ZipFile(source) as z:
+        doc, arrays = json.loads(z.read(native.JSON_ENTRY)), load(z.read(native.ARRAYS_ENTRY))
+    doc = change_doc(doc) if change_doc else doc
+    arrays = change_arrays(arrays) if change_arrays else arrays
+    with zipfile.ZipFile(target, "w") as z:
+        z.writestr(native.JSON_ENTRY, json.dumps(doc))
+        z.writestr(native.ARRAYS_ENTRY, save(arrays))
+    return target
+
+
+@pytest.mark.parametrize(
+    ("name", "change_doc", "change_arrays", "message"),
+    [
+        ("list", lambda d: [d], None, "not a tabdl model file"),
+        ("datainfo", lambda d: {**d, "datainfo": []}, None, "inconsistent"),
+        ("norm_mul", lambda d: {**d, "datainfo": {**d["datainfo"], "norm_mul": [1.0]}}, None,
+         "norm_mul has 1 values for 2 numeric columns"),
+        ("activation", lambda d: {**d, "spec": {**d["spec"], "activation": "Foo"}}, None,
+         "unknown activation 'Foo'"),
+        ("category", lambda d: {**d, "category": "Binomial"}, None, "cannot have 1 outputs"),
+        ("version", lambda d: {**d, "version": True}, None, "newer tabdl"),
+        ("ada", None, lambda a: {**a, "ada_weights": a["ada_weights"][:3]}, "ada_weights has"),
+        ("offsets", None, lambda a: {**a, "weight_offsets": a["weight_offsets"] + 1},
+         "weight_offsets do not fit"),
+        ("counters", lambda d: {**d, "result": {**d["result"], "training_rows": 0}}, None,
+         "training counters are impossible"),
+    ],
+)  # fmt: skip
+def test_edited_files_are_refused_with_a_clear_error(
+    frame, tmp_path, name, change_doc, change_arrays, message
+):
+    good = _train(frame, epochs=1).save(tmp_path / "good.tabdl")
+    edited = _rewrite(good, tmp_path / f"{name}.tabdl", change_doc, change_arrays)
+    with pytest.raises(tabdl.DataError, match=message):
+        tabdl.load_model(edited)
+
+
+def test_exported_checkpoints_carry_the_label_threshold_and_resume_from_the_first(frame, tmp_path):
+    data = frame.assign(yb=(frame["y"] > frame["y"].median()).astype(str))
+    folder = tmp_path / "checkpoints"
+    params = {**EXACT, "epochs": 3, "export_checkpoints_dir": str(folder)}
+    model = tabdl.DeepLearningEstimator(**params).train(
+        x=X, y="yb", training_frame=data, model_id="labels"
+    )
+    written = tabdl.load_model(folder / "labels.tabdl")
+    assert written._fitted.default_threshold == model._fitted.default_threshold != 0.5
+    pd.testing.assert_frame_equal(written.predict(data), model.predict(data))
+    seen = []
+    first = tabdl.DeepLearningEstimator(**{**params, "epochs": 1}).train(
+        x=X, y="y", training_frame=frame, model_id="early"
+    )
+    seen.append(tabdl.load_model(folder / "early.tabdl").iterations)
+    assert seen == [first.iterations] == [1]
+    assert _train(frame, epochs=2, checkpoint=folder / "early.tabdl").epoch_counter == 2
+
+
+def test_model_ids_rename_on_retrain_and_loading_warns_before_replacing(frame, tmp_path):
+    model = tabdl.DeepLearningEstimator(**{**EXACT, "epochs": 1, "model_id": "first_name"})
+    model.train(x=X, y="y", training_frame=frame)
+    model.model_id = "second_name"
+    model.train(x=X, y="y", training_frame=frame)
+    assert model.model_id == "second_name" and tabdl.get_model("second_name") is model
+    auto = _train(frame, epochs=1)
+    assert auto.model_id.startswith("DeepLearning_model_") and auto.model_id.count("_") == 3
+    path = model.save(tmp_path / "copy.tabdl")
+    other = _train(frame, epochs=1, model_id="second_name")
+    with pytest.warns(UserWarning, match="now names the loaded model"):
+        loaded = tabdl.load_model(path)
+    assert tabdl.get_model("second_name") is loaded is not other
+    assert loaded.params["epochs"]["input"] == 1 and loaded.params["rho"]["input"] is None
+
+
+def test_restarts_refuse_new_special_columns_and_changed_train_keywords(frame):
+    first = _train(frame, epochs=1)
+    with pytest.raises(tabdl.DataError, match="offset column None, this restart has 'off'"):
+        _train(frame.assign(off=0.1), epochs=2, checkpoint=first, offset_column="off")
+    with pytest.raises((tabdl.DataError, tabdl.ParameterError), match="ignored_columns|columns"):
+        tabdl.DeepLearningEstimator(**{**EXACT, "epochs": 2, "checkpoint": first}).train(
+            x=None, y="y", training_frame=frame[X + ["y"]], ignored_columns=["x2"]
+        )
+    untrained = tabdl.DeepLearningEstimator()
+    with pytest.raises(tabdl.DataError, match="has not been trained"):
+        _train(frame, epochs=2, checkpoint=untrained)
+
+
+def test_a_restart_reports_the_speed_of_its_own_samples(frame):
+    first = _train(frame, epochs=4)
+    resumed = _train(frame, epochs=5, checkpoint=first)
+    speeds = resumed.scoring_history()["training_speed"].dropna()
+    ours = float(speeds.iloc[-1].split()[0])
+    assert ours < 20 * float(speeds.iloc[-2].split()[0])
+
+
+def test_a_mojo_with_unreadable_h2o_details_still_imports(tmp_path):
+    source = DATA / "h2o" / "A1_reg" / "model.zip"
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(broken, "w") as out:
+        for name in z.namelist():
+            data = b"[1, 2]" if name == "experimental/modelDetails.json" else z.read(name)
+            out.writestr(name, data)
+    with pytest.warns(UserWarning, match="cannot be read"):
+        model = tabdl.import_mojo(broken)
+    test = DATA / "h2o" / "test.csv"
+    pd.testing.assert_frame_equal(model.predict(test), tabdl.import_mojo(source).predict(test))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import time
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,9 @@ from tabdl.training.fit import fit
 from tabdl.training.network_state import NetworkState
 
 _model_counter = itertools.count(1)
+#: Part of every generated model id, so ids from different processes do not collide (as h2o-py's
+#: ``DeepLearning_model_python_<session>_<n>``).
+_SESSION = f"{int(time.time() * 1000)}"
 
 #: ``train`` keywords that set the parameter of the same name, as in H2O's ``train``.
 _TRAIN_PARAMETERS = (
@@ -159,7 +163,7 @@ class DeepLearningEstimator(ModelOutputs):
         checkpoint = None
         if params.get("checkpoint") is not None:
             checkpoint = resolve_model(params["checkpoint"], "checkpoint")
-            params = inherit_fixed(params, self._input_params, checkpoint)
+            params = inherit_fixed(params, dict(params), checkpoint)
         setup = prepare(params, x, y, training_frame, validation_frame, categorical_columns)
         check_available(setup.checked)
         if checkpoint is not None:
@@ -167,8 +171,8 @@ class DeepLearningEstimator(ModelOutputs):
         console = TrainingConsole(
             setup.params, setup.problem.category, setup.validation is not None
         )
-        model_id = self._model_id or setup.params["model_id"] or next_model_id()
-        export = _checkpoint_writer(setup.params, model_id)
+        model_id = setup.params["model_id"] or next_model_id()
+        export = _checkpoint_writer(params, setup.params, model_id)
         result = fit(setup, console, checkpoint, export)
         object.__setattr__(self, "_model_id", model_id)
         object.__setattr__(self, "_actual_params", setup.params)
@@ -372,7 +376,7 @@ def _signature() -> inspect.Signature:
 DeepLearningEstimator.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
 
 
-def _checkpoint_writer(params: dict[str, Any], model_id: str) -> Any:
+def _checkpoint_writer(given: dict[str, Any], params: dict[str, Any], model_id: str) -> Any:
     """With ``export_checkpoints_dir``, a callable writing ``<dir>/<model_id>.tabdl`` at each scoring."""
     folder = params["export_checkpoints_dir"]
     if folder is None:
@@ -382,15 +386,19 @@ def _checkpoint_writer(params: dict[str, Any], model_id: str) -> Any:
     from tabdl.io.native import ModelSnapshot, save_model
 
     target = Path(folder)
+    if Path(model_id).name != model_id or model_id in (".", ".."):
+        raise DataError(
+            f"model_id={model_id!r} cannot name a file in export_checkpoints_dir; use a plain name"
+        )
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DataError(f"export_checkpoints_dir={folder!r} cannot be created: {error}") from None
     return lambda result: save_model(
-        ModelSnapshot(model_id, params, result.fitted, result), target / f"{model_id}.tabdl"
+        ModelSnapshot(model_id, given, params, result.fitted, result), target / f"{model_id}.tabdl"
     )
 
 
 def next_model_id() -> str:
     """Return a fresh model id, as H2O names models it has not been given a name for."""
-    return f"DeepLearning_model_{next(_model_counter)}"
+    return f"DeepLearning_model_{_SESSION}_{next(_model_counter)}"

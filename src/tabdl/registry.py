@@ -7,6 +7,7 @@ name a model by id.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -16,8 +17,16 @@ from tabdl.errors import DataError
 _MODELS: dict[str, Any] = {}
 
 
-def register(model: Any) -> None:
-    """Keep ``model`` under its ``model_id``."""
+def register(model: Any, warn: bool = False) -> None:
+    """Keep ``model`` under its ``model_id``; with ``warn``, say so when it replaces another model."""
+    earlier = _MODELS.get(model.model_id)
+    if warn and earlier is not None and earlier is not model:
+        warnings.warn(
+            f"model id {model.model_id!r} now names the loaded model; the model that had it is no "
+            "longer reachable by id (tabdl.get_model)",
+            UserWarning,
+            stacklevel=3,
+        )
     _MODELS[model.model_id] = model
 
 

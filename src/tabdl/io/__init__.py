@@ -20,7 +20,7 @@ def load_model(path: str | os.PathLike) -> DeepLearningEstimator:
     from tabdl.io.native import load_model as read_model
 
     model = read_model(path)
-    register(model)
+    register(model, warn=True)
     return model
 
 
@@ -36,7 +36,7 @@ def import_mojo(path: str | os.PathLike, model_id: str | None = None) -> DeepLea
     path : str or PathLike
         The MOJO zip file, as written by H2O's ``download_mojo`` or ``save_mojo``.
     model_id : str, optional
-        A name for the model; default: ``DeepLearning_model_<n>``.
+        A name for the model; default: ``DeepLearning_model_<session>_<n>``.
 
     Returns
     -------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,13 +53,25 @@ def table_frame(table: dict[str, Any]) -> pd.DataFrame:
 
 
 def read_model_details(archive: zipfile.ZipFile) -> ModelDetails:
-    """Read ``experimental/modelDetails.json`` of an open MOJO; empty details if it is absent."""
+    """Read ``experimental/modelDetails.json`` of an open MOJO; empty details if it is absent.
+
+    The file is not needed for scoring: one that cannot be read gives a warning and no details.
+    """
     if DETAILS not in archive.namelist():
         return ModelDetails()
     try:
-        details = json.loads(archive.read(DETAILS))
-    except (ValueError, KeyError):
+        return _details(json.loads(archive.read(DETAILS)))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        warnings.warn(
+            f"the MOJO's {DETAILS} cannot be read ({error!r}); the model scores as usual, but "
+            "shows none of H2O's training tables",
+            UserWarning,
+            stacklevel=3,
+        )
         return ModelDetails()
+
+
+def _details(details: dict[str, Any]) -> ModelDetails:
     params = {
         p["name"]: p["actual_value"]
         for p in details.get("parameters", [])

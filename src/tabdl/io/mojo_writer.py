@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -41,6 +40,7 @@ import numpy as np
 
 from tabdl.encoding.datainfo import DataInfo
 from tabdl.errors import DataError
+from tabdl.io.atomic import write_atomically
 from tabdl.model import FittedNetwork
 from tabdl.nn import base_activation
 
@@ -417,23 +417,6 @@ def _zip_into(handle: Any, entries: list[tuple[str, bytes]]) -> None:
             archive.writestr(item, data, compresslevel=6)
 
 
-def _write_atomically(target: Path, entries: list[tuple[str, bytes]]) -> None:
-    temporary = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as error:
-        raise DataError(f"cannot write the MOJO to {target}: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _zip_into(handle, entries)
-        os.replace(temporary, target)
-    except BaseException as error:
-        temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise DataError(f"cannot write the MOJO to {target}: {error}") from None
-        raise
-
-
 def write_mojo(
     fitted: FittedNetwork, params: Mapping[str, Any], path: str | os.PathLike, model_id: str
 ) -> Path:
@@ -478,5 +461,5 @@ def write_mojo(
     """
     entries = _mojo_entries(fitted, params)
     target = _target(path, model_id)
-    _write_atomically(target, entries)
+    write_atomically(target, lambda handle: _zip_into(handle, entries), "the MOJO")
     return target

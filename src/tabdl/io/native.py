@@ -15,11 +15,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,7 @@ from safetensors.numpy import save as save_tensors
 
 from tabdl.encoding.datainfo import DataInfo
 from tabdl.errors import DataError
+from tabdl.io.atomic import write_atomically
 from tabdl.io.model_details import ModelDetails
 from tabdl.metrics import metrics_from_dict
 from tabdl.model import FittedNetwork
@@ -111,6 +111,7 @@ def _model_json(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         "version": VERSION,
         "model_id": model.model_id,
         "params": params,
+        "input_params": _params_json(getattr(model, "_input_params", {}) or {})[0],
         "not_stored": skipped,
         "datainfo": _datainfo_json(fitted.datainfo),
         "spec": dataclasses.asdict(fitted.spec),
@@ -157,6 +158,7 @@ class ModelSnapshot:
     """A model in training, as :func:`save_model` reads it (for ``export_checkpoints_dir``)."""
 
     model_id: str
+    _input_params: Mapping[str, Any]
     _actual_params: Mapping[str, Any]
     _fitted: FittedNetwork
     _result: Any
@@ -179,23 +181,15 @@ def save_model(model: Any, path: str | os.PathLike) -> Path:
         The written file.
 
     """
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise DataError(
-            f"cannot save the model to {target}: the folder {target.parent} does not exist"
-        )
     doc, arrays = _model_json(model)
-    text = json.dumps(doc, allow_nan=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as z:
+    text = json.dumps(doc, allow_nan=True)  # metrics keep NaN values (Python's JSON reads them)
+
+    def write(handle: BinaryIO) -> None:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr(JSON_ENTRY, text)
             z.writestr(ARRAYS_ENTRY, save_tensors(arrays))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+
+    return write_atomically(path, write, "the model")
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -218,9 +212,10 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             f"{path} is not a readable tabdl model file (truncated or corrupted?): {error}"
         ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise DataError(f"{path} is not a tabdl model file (format {doc.get('format')!r})")
+        found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        raise DataError(f"{path} is not a tabdl model file (format {found!r})")
     version = doc.get("version")
-    if not isinstance(version, int) or version > VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version > VERSION:
         raise DataError(
             f"{path} was written by a newer tabdl (format version {version}; this tabdl reads up "
             f"to {VERSION}): upgrade tabdl to load it"
@@ -232,69 +227,143 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     return doc, arrays
 
 
+class _InconsistentFileError(DataError):
+    """A model file whose parts do not fit together."""
+
+
+def _spec_from(d: Mapping[str, Any]) -> NetworkSpec:
+    from tabdl.nn import ACTIVATIONS, base_activation
+
+    spec = NetworkSpec(
+        tuple(int(u) for u in d["units"]), str(d["activation"]),
+        tuple(float(r) for r in d["hidden_dropout_ratios"]), str(d["output"]),
+    )  # fmt: skip
+    for name in (base_activation(spec.activation), spec.output):
+        if name not in ACTIVATIONS:
+            raise _InconsistentFileError(f"unknown activation {name!r}")
+    return spec
+
+
+def _expected_state_arrays(spec: NetworkSpec, arrays: Mapping[str, np.ndarray]) -> dict:
+    """Shapes and dtypes the state arrays must have for this network (empty: optimiser unused)."""
+    n_layers = len(spec.units) - 1
+    weights = [spec.rows(i) * spec.units[i] for i in range(n_layers)]
+    biases = [spec.rows(i) for i in range(n_layers)]
+    n_w, n_b = sum(weights), sum(biases)
+    offsets = (np.concatenate([[0], np.cumsum(weights)]), np.concatenate([[0], np.cumsum(biases)]))
+    expected = {
+        "flat_weights": ((n_w,), np.float32), "flat_biases": ((n_b,), np.float64),
+        "ada_weights": ((2 * n_w,), np.float32), "ada_biases": ((2 * n_b,), np.float64),
+        "momentum_weights": ((n_w,), np.float32), "momentum_biases": ((n_b,), np.float64),
+    }  # fmt: skip
+    for name, (shape, dtype) in expected.items():
+        array = arrays[name]
+        optional = name.startswith(("ada", "momentum")) and array.size == 0
+        if array.dtype != dtype or not (optional or array.shape == shape):
+            raise _InconsistentFileError(
+                f"{name} has {array.dtype} {array.shape}, expected {dtype} {shape}"
+            )
+    for name, offsets_of in zip(("weight_offsets", "bias_offsets"), offsets, strict=True):
+        if not np.array_equal(arrays[name], offsets_of):
+            raise _InconsistentFileError(f"{name} do not fit the network's layers")
+    return {name: arrays[name].copy() for name in _STATE_ARRAYS}
+
+
+def _state_from(d: Mapping[str, Any], arrays: Mapping[str, np.ndarray], spec: NetworkSpec):
+    state = NetworkState(spec, **_expected_state_arrays(spec, arrays))
+    state.processed, state.training_rows = int(d["processed"]), int(d["training_rows"])
+    state.iterations = int(d["iterations"])
+    if state.training_rows <= 0 or state.processed < 0 or state.iterations < 0:
+        raise _InconsistentFileError("its training counters are impossible")
+    return state
+
+
+def _check_encoder(info: DataInfo, spec: NetworkSpec, category: str) -> None:
+    """Check that the encoder makes the network's inputs and the output fits the problem."""
+    n_num = len(info.num_names)
+    for name in ("norm_mul", "norm_sub"):
+        value = getattr(info, name)
+        if value is not None and len(value) != n_num:
+            raise _InconsistentFileError(
+                f"{name} has {len(value)} values for {n_num} numeric columns"
+            )
+    if len(info.num_na_fill) != n_num or info.full_n != spec.units[0]:
+        raise _InconsistentFileError(
+            f"the encoder makes {info.full_n} inputs, the network takes {spec.units[0]}"
+        )
+    outputs = {"Regression": 1, "AutoEncoder": info.full_n}.get(
+        category, len(info.response_domain or ()) if category in ("Binomial", "Multinomial") else -1
+    )
+    if outputs != spec.units[-1] or (category in ("Binomial", "Multinomial") and outputs < 2):
+        raise _InconsistentFileError(f"a {category!r} model cannot have {spec.units[-1]} outputs")
+
+
+def _model_from(doc: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any:
+    from tabdl.estimator import DeepLearningEstimator
+    from tabdl.training.fit import TrainingResult
+
+    spec = _spec_from(doc["spec"])
+    info = _datainfo_from_json(doc["datainfo"])
+    _check_encoder(info, spec, str(doc["category"]))
+    result_d = doc["result"]
+    state = None if result_d is None else _state_from(result_d, arrays, spec)
+    if state is not None:
+        weights, biases = state.weights, state.biases
+    else:
+        n = len(spec.units) - 1
+        weights = [arrays[f"weights.{i}"].copy() for i in range(n)]
+        biases = [arrays[f"biases.{i}"].copy() for i in range(n)]
+    problem = spec.check_shapes(weights, biases)
+    if problem:
+        raise _InconsistentFileError(problem)
+    prior, model_dist = (
+        None if doc[k] is None else np.asarray(doc[k], dtype=np.float64)
+        for k in ("prior_class_distrib", "model_class_distrib")
+    )
+    fitted = FittedNetwork(
+        info, spec, weights, biases, str(doc["category"]), str(doc["distribution"]),
+        float(doc["default_threshold"]), prior, model_dist, bool(doc["apply_offset"]),
+    )  # fmt: skip
+    model = DeepLearningEstimator._from_fitted(fitted, str(doc["model_id"]), dict(doc["params"]))
+    object.__setattr__(model, "_input_params", dict(doc.get("input_params", doc["params"])))
+    if result_d is not None:
+        history = [_event_from_json(e) for e in result_d["history"]]
+        result = TrainingResult(
+            fitted, state, history, history[-1].train, history[-1].valid,
+            bool(result_d["has_validation"]), bool(result_d["stopped_early"]),
+            arrays["unseen_na"].astype(bool), np.float32(result_d["best_loss"]),
+        )  # fmt: skip
+        object.__setattr__(model, "_result", result)
+        object.__setattr__(model, "_state", state)
+    imported = doc.get("imported")
+    if imported is not None:
+        tables = {str(k): pd.DataFrame(dict(v)) for k, v in dict(imported["tables"]).items()}
+        details = ModelDetails(dict(doc["params"]), tables, imported["summary_header"])
+        object.__setattr__(model, "_imported", details)
+    object.__setattr__(model, "_not_stored", tuple(str(n) for n in doc.get("not_stored", ())))
+    return model
+
+
 def load_model(path: str | os.PathLike) -> Any:
-    """Load a model written by ``model.save(path)``.
+    """Load a model written by ``model.save(path)``; nothing in the file is executed.
 
     Raises
     ------
     tabdl.errors.DataError
-        If the file is missing, truncated, corrupted, not a tabdl model, or from a newer tabdl.
+        If the file is missing, truncated, corrupted, not a tabdl model, from a newer tabdl, or its
+        parts do not fit together (an edited file).
 
     """
-    from tabdl.estimator import DeepLearningEstimator
-    from tabdl.training.fit import TrainingResult
-
     doc, arrays = _read(Path(path))
     try:
-        spec_d = doc["spec"]
-        spec = NetworkSpec(
-            tuple(spec_d["units"]), spec_d["activation"],
-            tuple(spec_d["hidden_dropout_ratios"]), spec_d["output"],
-        )  # fmt: skip
-        info = _datainfo_from_json(doc["datainfo"])
-        result_d = doc["result"]
-        state = None
-        if result_d is not None:
-            state = NetworkState(spec, **{name: arrays[name].copy() for name in _STATE_ARRAYS})
-            state.processed = int(result_d["processed"])
-            state.training_rows = int(result_d["training_rows"])
-            state.iterations = int(result_d["iterations"])
-            weights, biases = state.weights, state.biases
-        else:
-            n = len(spec.units) - 1
-            weights = [arrays[f"weights.{i}"].copy() for i in range(n)]
-            biases = [arrays[f"biases.{i}"].copy() for i in range(n)]
-        problem = spec.check_shapes(weights, biases)
-        if problem:
-            raise DataError(f"{path}: the model file is inconsistent: {problem}")
-        prior, model_dist = (
-            None if doc[k] is None else np.asarray(doc[k], dtype=np.float64)
-            for k in ("prior_class_distrib", "model_class_distrib")
-        )
-        fitted = FittedNetwork(
-            info, spec, weights, biases, doc["category"], doc["distribution"],
-            float(doc["default_threshold"]), prior, model_dist, bool(doc["apply_offset"]),
-        )  # fmt: skip
-        model = DeepLearningEstimator._from_fitted(fitted, doc["model_id"], doc["params"])
-        if result_d is not None:
-            history = [_event_from_json(e) for e in result_d["history"]]
-            result = TrainingResult(
-                fitted, state, history, history[-1].train, history[-1].valid,
-                bool(result_d["has_validation"]), bool(result_d["stopped_early"]),
-                arrays["unseen_na"].astype(bool), np.float32(result_d["best_loss"]),
-            )  # fmt: skip
-            object.__setattr__(model, "_result", result)
-            object.__setattr__(model, "_state", state)
-        imported = doc.get("imported")
-        if imported is not None:
-            tables = {k: pd.DataFrame(v) for k, v in imported["tables"].items()}
-            details = ModelDetails(dict(doc["params"]), tables, imported["summary_header"])
-            object.__setattr__(model, "_imported", details)
-        object.__setattr__(model, "_not_stored", tuple(doc.get("not_stored", ())))
-    except (KeyError, TypeError, ValueError, IndexError) as error:
+        return _model_from(doc, arrays)
+    except _InconsistentFileError as error:
+        raise DataError(
+            f"{path}: the model file is inconsistent: {error}; was it edited?"
+        ) from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
         if isinstance(error, DataError):
             raise
         raise DataError(
             f"{path}: the model file is inconsistent ({error!r}); was it edited?"
         ) from None
-    return model

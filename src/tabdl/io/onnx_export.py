@@ -30,13 +30,13 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import tempfile
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tabdl.distributions import EXP_CLAMP, LINKS
 from tabdl.errors import TabdlError
+from tabdl.io.atomic import write_atomically
 from tabdl.model import FittedNetwork
 from tabdl.nn import MAXOUT_CHANNELS, base_activation
 
@@ -107,20 +107,7 @@ def write_onnx(
 
     """
     data = to_onnx(fitted, opset=opset).SerializeToString()
-    target = pathlib.Path(path)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        pathlib.Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(path, lambda handle: handle.write(data), "the ONNX model")
 
 
 def to_onnx(fitted: FittedNetwork, *, opset: int | None = None) -> onnx.ModelProto:

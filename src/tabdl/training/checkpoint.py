@@ -59,7 +59,7 @@ def resolve_model(reference: Any, what: str) -> Any:
     A model object is itself; a path to a file is loaded (``tabdl.load_model``); any other string is
     a ``model_id`` of this process (``tabdl.get_model``).
     """
-    from tabdl.io import load_model
+    from tabdl.io.native import load_model  # read the file without registering its model
     from tabdl.registry import get_model
 
     if hasattr(reference, "predict"):
@@ -79,9 +79,13 @@ def inherit_fixed(
 ) -> dict[str, Any]:
     """Fill the parameters a restart may not change, and the user did not give, from the checkpoint."""
     if checkpoint._result is None:
+        why = (
+            "was imported from a MOJO and has no optimiser state or counters"
+            if getattr(checkpoint, "_fitted", None) is not None
+            else "has not been trained"
+        )
         raise DataError(
-            "a checkpoint must be a model trained by tabdl (or loaded from its file): this one was "
-            "imported from a MOJO and has no optimiser state or counters"
+            f"a checkpoint must be a model trained by tabdl (or loaded from its file): this one {why}"
         )
     inherited = {
         name: checkpoint._actual_params[name]
@@ -113,6 +117,12 @@ def check_restart(setup: Any, checkpoint: Any) -> None:
             f"the checkpoint was trained {state} a validation frame; restart it {state}"
         )
     old, new = checkpoint._fitted.datainfo, setup.datainfo
+    for role in ("weights", "offset", "fold"):  # H2O compares every column, these included
+        if getattr(old, role) != getattr(new, role):
+            raise DataError(
+                f"the checkpoint was trained with {role} column {getattr(old, role)!r}, this "
+                f"restart has {getattr(new, role)!r}; a restart needs the same columns"
+            )
     if old.coef_names() != new.coef_names() or old.response != new.response:
         raise DataError(
             "the training frame's columns or categorical levels differ from the checkpoint's "
@@ -125,8 +135,11 @@ def check_restart(setup: Any, checkpoint: Any) -> None:
         )
 
 
-def resumed_state(checkpoint: Any) -> Any:
-    """Return a copy of the checkpoint's training state: arrays and counters."""
+def resumed_state(checkpoint: Any, spec: Any) -> Any:
+    """Return a copy of the checkpoint's training state (arrays, counters) for the network ``spec``.
+
+    The spec is the restart's: its layers are the checkpoint's, its dropout ratios may be new.
+    """
     import dataclasses
 
     state = checkpoint._result.state
@@ -135,4 +148,4 @@ def resumed_state(checkpoint: Any) -> Any:
         for f in dataclasses.fields(state)
         if hasattr(getattr(state, f.name), "copy") and f.name != "spec"
     }
-    return dataclasses.replace(state, **copies)
+    return dataclasses.replace(state, spec=spec, **copies)

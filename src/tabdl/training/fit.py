@@ -144,15 +144,21 @@ def fit(
     if p["seed"] == -1:
         p["seed"] = draw_seed()
     rows = encode_training(info, setup.frame)
-    state = _initial_state(setup) if checkpoint is None else resumed_state(checkpoint)
+    state = _initial_state(setup) if checkpoint is None else resumed_state(checkpoint, setup.spec)
     response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
     config = engine_config(setup.spec, p, p["seed"], setup.problem.category, response_transform)
     fitted = _fitted_network(setup, state, rows)
     unseen_na = unseen_na_buckets(info, setup.frame, na_trains_bucket=True)
 
     def result_so_far(event: ScoringEvent) -> TrainingResult:
+        watched = event.valid if setup.validation is not None else event.train
+        scored = fitted
+        if setup.problem.category == "Binomial" and watched is not None:  # H2O's max-F1 labels
+            scored = dataclasses.replace(
+                fitted, default_threshold=float(watched.default_threshold())
+            )
         return TrainingResult(
-            fitted=fitted,
+            fitted=scored,
             state=state,
             history=list(scorer.history),
             training_metrics=event.train,
@@ -166,7 +172,7 @@ def fit(
     def on_event(event: ScoringEvent) -> None:
         if console is not None:
             console.on_event(event)
-        if on_scoring is not None:
+        if on_scoring is not None and state.training_rows > 0:  # a model that has begun to train
             on_scoring(result_so_far(event))
 
     scorer = _scorer(setup, fitted, on_event, checkpoint)
@@ -183,8 +189,4 @@ def fit(
         if console is not None:
             console.close()
     scorer.finish(state)
-    last = scorer.history[-1]
-    final = last.valid if last.valid is not None else last.train
-    if setup.problem.category == "Binomial" and final is not None:
-        fitted = dataclasses.replace(fitted, default_threshold=float(final.default_threshold()))
-    return dataclasses.replace(result_so_far(last), fitted=fitted)
+    return result_so_far(scorer.history[-1])

@@ -114,9 +114,8 @@ class Scorer:
     valid_total: int = 0
     on_event: Callable[[ScoringEvent], None] | None = None
     started: float = field(default_factory=time.monotonic)
-    time_offset: float = (
-        0.0  # seconds of earlier training (a checkpoint restart continues its clock)
-    )
+    #: seconds of earlier training: a checkpoint restart continues the checkpoint's clock
+    time_offset: float = 0.0
     history: list[ScoringEvent] = field(default_factory=list)
     best: tuple | None = None  # copies of the state arrays of the best model so far
     best_loss: np.float32 = np.float32(np.inf)
@@ -124,6 +123,7 @@ class Scorer:
     _last_start: float | None = None
     _last_end: float = 0.0
     _scoring_seconds: float = 0.0
+    _start_samples: int = 0
 
     def __post_init__(self) -> None:
         self.metric = stopping_metric(self.params["stopping_metric"], self.category)
@@ -134,6 +134,7 @@ class Scorer:
         A restart from a checkpoint continues the checkpoint's history instead.
         """
         self.started = time.monotonic()
+        self._start_samples = state.processed  # the speed counts this run's samples
         if self.history:
             return
         if self.category == "AutoEncoder":  # scored as any event: best model and stopping too
@@ -185,7 +186,7 @@ class Scorer:
         self._scoring_seconds += self._last_end - self._last_start
         trained = self._last_end - self.started - self._scoring_seconds
         duration = self._last_end - self.started + self.time_offset
-        speed = state.processed / trained if trained > 0 else 0.0
+        speed = (state.processed - self._start_samples) / trained if trained > 0 else 0.0
         event = ScoringEvent(
             time.time(),
             duration,
