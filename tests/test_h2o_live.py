@@ -196,3 +196,31 @@ def test_metrics_on_new_data_equal_h2os(reported, name):
         np.testing.assert_allclose(
             _numeric(ours_cm).to_numpy(float), _numeric(theirs_cm).to_numpy(float)
         )
+
+
+def test_autoencoders_and_models_pretrained_from_them_train_as_h2o_trains(frames, tmp_path):
+    from h2o.estimators import H2ODeepLearningEstimator
+
+    _, train_h2o, _ = frames
+    train = train_h2o.as_data_frame(use_multi_thread=False)
+    common = dict(epochs=2, seed=31, reproducible=True, hidden=[5], activation="Tanh")
+    ae_params = dict(common, autoencoder=True, input_dropout_ratio=0.2)
+    theirs_ae = H2ODeepLearningEstimator(**ae_params)
+    theirs_ae.train(x=X, training_frame=train_h2o)
+    ours_ae = tabdl.DeepLearningEstimator(**ae_params, quiet_mode=True).train(
+        x=X, training_frame=train
+    )
+    theirs_sup = H2ODeepLearningEstimator(**common, pretrained_autoencoder=theirs_ae.model_id)
+    theirs_sup.train(x=X, y="y", training_frame=train_h2o)
+    ours_sup = tabdl.DeepLearningEstimator(
+        **common, pretrained_autoencoder=ours_ae, quiet_mode=True
+    )
+    ours_sup.train(x=X, y="y", training_frame=train)
+    for ours, theirs in ((ours_ae, theirs_ae), (ours_sup, theirs_sup)):
+        mojo = read_mojo(theirs.download_mojo(path=str(tmp_path / f"{ours.model_id}.zip")))
+        for a, b in zip(ours._fitted.weights, mojo.weights, strict=True):
+            assert np.array_equal(a, b)
+        # the float64 biases agree to the last bit or two: the normalisation statistics of this
+        # frame (NORMALIZE, with missing values) can differ from H2O's in the last bit
+        for a, b in zip(ours._fitted.biases, mojo.biases, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

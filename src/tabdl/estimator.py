@@ -173,7 +173,10 @@ class DeepLearningEstimator(ModelOutputs):
         )
         model_id = setup.params["model_id"] or next_model_id()
         export = _checkpoint_writer(params, setup.params, model_id)
-        result = fit(setup, console, checkpoint, export)
+        pretrained = setup.params["pretrained_autoencoder"]
+        if pretrained is not None:
+            pretrained = resolve_model(pretrained, "pretrained_autoencoder")
+        result = fit(setup, console, checkpoint, export, pretrained)
         object.__setattr__(self, "_model_id", model_id)
         object.__setattr__(self, "_actual_params", setup.params)
         object.__setattr__(self, "_fitted", result.fitted)

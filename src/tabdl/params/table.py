@@ -48,7 +48,8 @@ TRAINING = Feature("training (the online engine)", True, 3)
 REPORTING = Feature("metrics, scoring history and early stopping", True, 4)
 PERSISTENCE = Feature("checkpoints and model export", True, 5)
 BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
-AUTOENCODER = Feature("autoencoder training", False, 7)
+AUTOENCODER = Feature("autoencoder training", True, 7)
+SPARSITY = Feature("the autoencoder sparsity penalty", False, 7)
 SELECTION = Feature("cross-validation", False, 8)
 DATA_OPTIONS = Feature("class balancing, encodings, hashing and sparse data", False, 9)
 SCALE_OUT = Feature("multi-process training", False, 10)
@@ -490,7 +491,7 @@ PARAMETERS: tuple[Param, ...] = (
         0.0,
         Interval(),
         AUTOENCODER_GROUP,
-        AUTOENCODER,
+        SPARSITY,
         "Target average activation of the sparse autoencoder.",
     ),
     _P(
@@ -506,7 +507,7 @@ PARAMETERS: tuple[Param, ...] = (
         0.0,
         NON_NEGATIVE,
         AUTOENCODER_GROUP,
-        AUTOENCODER,
+        SPARSITY,
         "Sparsity regularisation of the autoencoder.",
     ),
     # -- common ------------------------------------------------------------------------------------

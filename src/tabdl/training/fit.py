@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tabdl.encoding import DataInfo, LabelledRows, TrainingRows, encode_labelled, encode_training
+from tabdl.errors import DataError
 from tabdl.explain import unseen_na_buckets
 from tabdl.frame import Frame
 from tabdl.model import FittedNetwork
@@ -41,7 +42,31 @@ class TrainingResult:
     best_loss: np.float32 = np.float32(np.inf)  # H2O's best-model loss, carried by checkpoints
 
 
-def _initial_state(setup: Setup) -> NetworkState:
+def _copy_pretrained(setup: Setup, weights: list, biases: list, pretrained: Any) -> None:
+    """Start from an autoencoder's hidden layers (H2O's ``initializeFromPretrainedModel``)."""
+    fitted = getattr(pretrained, "_fitted", None)
+    if fitted is None or fitted.category != "AutoEncoder":
+        raise DataError("pretrained_autoencoder must be a trained autoencoder (autoencoder=True)")
+    ours, theirs = setup.datainfo.coef_names(), fitted.datainfo.coef_names()
+    if ours != theirs:
+        raise DataError(
+            f"pretrained_autoencoder takes inputs {theirs}, this model {ours}: train both on the "
+            "same predictor columns and levels"
+        )
+    hidden = setup.spec.n_hidden
+    if fitted.spec.units[: hidden + 1] != setup.spec.units[: hidden + 1] or (
+        fitted.spec.activation != setup.spec.activation
+    ):
+        raise DataError(
+            f"pretrained_autoencoder has layers {fitted.spec.units[:-1]} ({fitted.spec.activation}), "
+            f"this model {setup.spec.units[:-1]} ({setup.spec.activation}); they must match"
+        )
+    for layer in range(hidden):  # every layer but the output one; the output biases stay 0
+        weights[layer][...] = fitted.weights[layer]
+        biases[layer][...] = fitted.biases[layer]
+
+
+def _initial_state(setup: Setup, pretrained: Any = None) -> NetworkState:
     """Return the initial weights and biases (random, or the user's) with zeroed optimiser state."""
     p, spec = setup.params, setup.spec
     weights = random_weights(
@@ -53,6 +78,8 @@ def _initial_state(setup: Setup) -> NetworkState:
     )
     biases = initial_biases(spec)
     apply_user_arrays(weights, biases, p["initial_weights"], p["initial_biases"])
+    if pretrained is not None:
+        _copy_pretrained(setup, weights, biases, pretrained)
     return NetworkState.create(spec, weights, biases, p["adaptive_rate"], has_momentum(p))
 
 
@@ -118,6 +145,7 @@ def fit(
     console: Any = None,
     checkpoint: Any = None,
     on_scoring: Callable[[TrainingResult], None] | None = None,
+    pretrained: Any = None,
 ) -> TrainingResult:
     """Initialise and train a network, scoring it as H2O does; return the result.
 
@@ -132,6 +160,8 @@ def fit(
         optimiser state, counters, history and best loss carry over.
     on_scoring : callable, optional
         Called after every scoring event with the model so far (``export_checkpoints_dir``).
+    pretrained : DeepLearningEstimator, optional
+        An autoencoder whose hidden layers start this model (``pretrained_autoencoder``).
 
     Returns
     -------
@@ -144,7 +174,8 @@ def fit(
     if p["seed"] == -1:
         p["seed"] = draw_seed()
     rows = encode_training(info, setup.frame)
-    state = _initial_state(setup) if checkpoint is None else resumed_state(checkpoint, setup.spec)
+    resumed = checkpoint is not None
+    state = resumed_state(checkpoint, setup.spec) if resumed else _initial_state(setup, pretrained)
     response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
     config = engine_config(setup.spec, p, p["seed"], setup.problem.category, response_transform)
     fitted = _fitted_network(setup, state, rows)
