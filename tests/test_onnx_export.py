@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 import tabdl
-from tabdl.errors import NotYetAvailableError
 from tabdl.io.onnx_export import DEFAULT_OPSET, OnnxExportError, to_onnx, write_onnx
 
 from conftest import A_RUNS, H2O
@@ -275,10 +274,7 @@ def test_class_distribution_correction(y, tmp_path):
 
 
 def test_trained_autoencoder(tmp_path):
-    try:
-        model = _train(None, hidden=[4], autoencoder=True)
-    except NotYetAvailableError:
-        pytest.skip("autoencoder training has not landed in tabdl yet")
+    model = _train(None, hidden=[4], autoencoder=True)
     _assert_exports(model, tmp_path)
 
 
