@@ -76,12 +76,12 @@ CASES = {
 #: Models whose missing numerics tabdl fills with a non-zero value: the MOJO folds the fill into
 #: norm_sub and the first biases, so they read back equal to rounding, not bit for bit.
 FOLDED = ("A6_nostd", "maxout_nostd", "weights")
-#: H2O's own MOJOs of every kind the fixtures hold (the runs with a weights column are left out:
-#: tabdl's reader does not keep that column, which scoring never reads).
+#: H2O's own MOJOs of every kind the fixtures hold, weights columns included.
 H2O_MOJOS = [
     *(f"h2o/{run}" for run in A_RUNS),
     *(f"h2o_train/{run}" for run in ("C2_uafl", "E1_off_gauss", "E2_off_pois", "H1_nostd",
-                                     "K1_skip", "M1_maxout", "M2_maxout_dropout",
+                                     "K1_skip", "K2_weights", "K3_zero_weights", "M1_maxout",
+                                     "M2_maxout_dropout",
                                      "R1_rectifier_dropout", "S1_sgd_max_w2")),
     *(f"h2o_explain/{run}" for run in ("AE1_autoencoder", "D1_huber", "D3_quant", "D5_gamma",
                                        "D6_tweedie", "N0_no_hidden")),

@@ -173,7 +173,12 @@ def _datainfo(ini: MojoIni, category: str) -> DataInfo:
         norm_mul = norm_sub = None
     resp_mul, resp_sub = ini.array("norm_resp_mul", False), ini.array("norm_resp_sub", False)
     supervised = ini.flag("supervised")
-    response = ini.columns[ini.integer("n_columns") - 1] if supervised else None
+    n_columns = ini.integer("n_columns")
+    response = ini.columns[n_columns - 1] if supervised else None
+    offset = ini.info.get("offset_column")
+    # between the features and the response, H2O lists the weights and offset columns
+    special = ini.columns[n_features : n_columns - (1 if supervised else 0)]
+    weights = next((c for c in special if c != offset), None)
     response_domain = None
     if category in ("Binomial", "Multinomial"):
         response_domain = tuple(ini.domains.get(ini.integer("n_columns") - 1, ()))
@@ -192,7 +197,9 @@ def _datainfo(ini: MojoIni, category: str) -> DataInfo:
         response_domain=response_domain,
         resp_mul=None if resp_mul is None else float(resp_mul[0]),
         resp_sub=None if resp_sub is None else float(resp_sub[0]),
-        offset=ini.info.get("offset_column"),
+        weights=weights,
+        offset=offset,
+        skip_missing=ini.info.get("mean_imputation") == "false",  # missing_values_handling Skip
     )
 
 
