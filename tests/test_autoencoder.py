@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -87,8 +89,28 @@ def test_a_supervised_model_starts_from_the_autoencoders_hidden_layers(ae1, fram
         ).train(x=X, y="y", training_frame=frame)
 
 
-def test_the_sparsity_penalty_is_named_as_not_yet_available(frame):
-    with pytest.raises(tabdl.NotYetAvailableError, match="sparsity_beta"):
-        tabdl.DeepLearningEstimator(**{**AE1, "sparsity_beta": 0.1}).train(
-            x=X, training_frame=frame
-        )
+@pytest.mark.parametrize("run", ["S1_tanh_e1", "S2_tanh_e3", "S3_rect_e2"])
+def test_the_sparsity_penalty_trains_as_h2o_bit_for_bit(frame, run):
+    # H2O's scoring passes update the running average activations too (made by
+    # tools/make_sparsity_fixtures.py): without that, these runs differ from the second iteration
+    folder = DATA / "h2o_sparsity" / run
+    params = json.loads((folder / "info.json").read_text())["params"]
+    model = tabdl.DeepLearningEstimator(**params, quiet_mode=True).train(x=X, training_frame=frame)
+    h2o = read_mojo(folder / "model.zip")
+    ours = model._fitted.weights + model._fitted.biases
+    for a, b in zip(ours, h2o.weights + h2o.biases, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_sparse_autoencoder_restarts_with_its_average_activations(frame, tmp_path):
+    params = json.loads((DATA / "h2o_sparsity" / "S2_tanh_e3" / "info.json").read_text())["params"]
+    params = {**params, "quiet_mode": True}
+    straight = tabdl.DeepLearningEstimator(**params).train(x=X, training_frame=frame)
+    first = tabdl.DeepLearningEstimator(**{**params, "epochs": 1}).train(x=X, training_frame=frame)
+    path = first.save(tmp_path / "sparse.tabdl")
+    resumed = tabdl.DeepLearningEstimator(**params, checkpoint=path).train(
+        x=X, training_frame=frame
+    )
+    ours = resumed._fitted.weights + resumed._fitted.biases
+    for a, b in zip(ours, straight._fitted.weights + straight._fitted.biases, strict=True):
+        assert np.array_equal(a, b)

@@ -40,13 +40,14 @@ GAUSSIAN, LAPLACE, QUANTILE, HUBER, POISSON, GAMMA, TWEEDIE = 0, 1, 2, 3, 4, 5, 
 
 # Integer configuration (cfg_i) slots.
 I_ADAPTIVE, I_NESTEROV, I_MOMENTA, I_FAST, I_SHORTCUT, I_OUT, I_LOSS, I_DIST = range(8)
-I_REPRODUCIBLE, I_HIDDEN_DROP_C, I_SEED, I_HAS_OFFSET, I_RESCALE = range(8, 13)
-N_CFG_I = 13
+I_REPRODUCIBLE, I_HIDDEN_DROP_C, I_SEED, I_HAS_OFFSET, I_RESCALE, I_SPARSITY = range(8, 14)
+N_CFG_I = 14
 # Float configuration (cfg_f) slots.
 F_RHO, F_EPS, F_L1, F_L2, F_MAX_W2, F_INPUT_DROP, F_QUANTILE, F_TWEEDIE, F_RESP_SUB, F_RESP_MUL = (
     range(10)
 )
-N_CFG_F = 10
+F_SPARSITY_BETA, F_AVERAGE_ACTIVATION = 10, 11
+N_CFG_F = 12
 
 INPUT_DROPOUT_SEED = 0x1337B4BE
 
@@ -287,7 +288,9 @@ def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, 
 
 
 @nb.njit(**_INLINE)
-def _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf) -> None:
+def _update_bias(
+    bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf, avg_act, unit
+) -> None:
     l1 = cfg_f[F_L1]
     l2 = cfg_f[F_L2]
     bias = B[bidx]
@@ -314,6 +317,8 @@ def _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, 
             Bm[bidx] += d
             d = Bm[bidx]
         B[bidx] += step * d
+    if unit >= 0 and cfg_i[I_SPARSITY]:  # the autoencoder's sparsity penalty on hidden units
+        B[bidx] -= step * cfg_f[F_SPARSITY_BETA] * (avg_act[unit] - cfg_f[F_AVERAGE_ACTIVATION])
 
 
 @nb.njit(**_INLINE)
@@ -346,7 +351,22 @@ def _unit_start(layer, r, cols, channels, woff, aoff, maxk) -> tuple:
 
 @nb.njit(**_INLINE)
 def _adadelta_layer(
-    layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx, num_start, work, dbuf, lbuf
+    layer,
+    gvec,
+    net,
+    state,
+    A,
+    E,
+    maxk,
+    cfg_i,
+    cfg_f,
+    in_idx,
+    n_in_idx,
+    num_start,
+    work,
+    dbuf,
+    lbuf,
+    avg_act,
 ) -> None:
     """ADADELTA update of one layer's weights and biases, given the units' gradients ``gvec``.
 
@@ -456,7 +476,9 @@ def _adadelta_layer(
         if cfg_i[I_RESCALE]:
             _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
         bidx = boff[layer] + (channels * r + k_win)
-        _update_bias(bidx, g, avg[r] / cols, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, dbuf, lbuf)
+        unit = aoff[layer + 1] - aoff[1] + r if layer < units.shape[0] - 2 else -1
+        _update_bias(bidx, g, avg[r] / cols, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, dbuf, lbuf,
+                     avg_act, unit)  # fmt: skip
 
 
 @nb.njit(**_INLINE)
@@ -530,6 +552,7 @@ def _backprop_unit(
     ibuf,
     dbuf,
     lbuf,
+    avg_act,
 ) -> None:
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
@@ -564,7 +587,9 @@ def _backprop_unit(
     if cfg_i[I_ADAPTIVE]:
         avg_grad2 /= cols
     bidx = boff[layer] + (channels * r + k_win)
-    _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf)
+    unit = aoff[layer + 1] - aoff[1] + r if layer < units.shape[0] - 2 else -1
+    _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf,
+                 avg_act, unit)  # fmt: skip
 
 
 @nb.njit(**_JIT)
@@ -573,7 +598,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     cat_slots, numeric, response, offset = data
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
-    rates, moms, cfg_i, cfg_f = hyper
+    rates, moms, cfg_i, cfg_f, avg_act = hyper
     A, E, orig, maxk, bits, in_idx, all_idx, psum, work, gvec, g, fbuf, ibuf, dbuf, lbuf = scratch
     n_layers = units.shape[0] - 1
     n_in = units[0]
@@ -617,6 +642,10 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         idx, n_idx = (in_idx, n_in_idx) if layer == 0 else (all_idx, units[layer])
         _forward_layer(layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, layer_bits,
                        use_bits, idx, n_idx, psum)  # fmt: skip
+        if cfg_i[I_SPARSITY] and layer < n_layers - 1:  # running average activation per unit
+            for r in range(units[layer + 1]):
+                h = aoff[layer + 1] - aoff[1] + r
+                avg_act[h] = 0.999 * avg_act[h] + 0.001 * A[aoff[layer + 1] + r]
     out = aoff[n_layers]
     n_out = units[n_layers]
     if cfg_i[I_HAS_OFFSET]:
@@ -652,11 +681,11 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
             gvec[r] = gr
         if cfg_i[I_ADAPTIVE]:
             _adadelta_layer(layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx, num_start,
-                            work, dbuf, lbuf)  # fmt: skip
+                            work, dbuf, lbuf, avg_act)  # fmt: skip
             continue
         for r in range(units[layer + 1]):
             _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], net, state, A, E, maxk, cfg_i,
-                           cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf)  # fmt: skip
+                           cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf, avg_act)  # fmt: skip
     E[:] = 0.0
     for k in range(n_in_idx):
         A[in_idx[k]] = 0.0
@@ -821,3 +850,16 @@ def train_chunk(
                 _train_row(row, row_seed, row_data, net, state, hyper, scratch)
             processed += 1
     return processed
+
+
+@nb.njit(**_JIT)
+def running_average(avg_act: np.ndarray, start: np.int64, activations: np.ndarray) -> None:
+    """Update the running average activations ``avg_act[start:]`` with rows of ``activations``.
+
+    H2O's ``compute_sparsity`` after a hidden layer's forward pass: ``avg = 0.999 avg + 0.001 a``,
+    row after row. H2O runs it in scoring passes too, so scoring an autoencoder with the sparsity
+    penalty changes the averages the next iterations train with; tabdl does the same.
+    """
+    for row in range(activations.shape[0]):
+        for r in range(activations.shape[1]):
+            avg_act[start + r] = 0.999 * avg_act[start + r] + 0.001 * activations[row, r]

@@ -39,7 +39,8 @@ FORMAT = "tabdl-model"
 VERSION = 1
 JSON_ENTRY, ARRAYS_ENTRY = "model.json", "arrays.safetensors"
 _STATE_ARRAYS = ("flat_weights", "flat_biases", "ada_weights", "ada_biases", "momentum_weights",
-                 "momentum_biases", "weight_offsets", "bias_offsets")  # fmt: skip
+                 "momentum_biases", "weight_offsets", "bias_offsets",
+                 "avg_activations")  # fmt: skip
 
 
 def _json_param(value: Any) -> tuple[bool, Any]:
@@ -255,10 +256,11 @@ def _expected_state_arrays(spec: NetworkSpec, arrays: Mapping[str, np.ndarray]) 
         "flat_weights": ((n_w,), np.float32), "flat_biases": ((n_b,), np.float64),
         "ada_weights": ((2 * n_w,), np.float32), "ada_biases": ((2 * n_b,), np.float64),
         "momentum_weights": ((n_w,), np.float32), "momentum_biases": ((n_b,), np.float64),
+        "avg_activations": ((sum(spec.units[1:-1]),), np.float64),
     }  # fmt: skip
     for name, (shape, dtype) in expected.items():
         array = arrays[name]
-        optional = name.startswith(("ada", "momentum")) and array.size == 0
+        optional = name.startswith(("ada", "momentum", "avg")) and array.size == 0
         if array.dtype != dtype or not (optional or array.shape == shape):
             raise _InconsistentFileError(
                 f"{name} has {array.dtype} {array.shape}, expected {dtype} {shape}"

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tabdl.encoding import DataInfo, LabelledRows, TrainingRows, encode_labelled, encode_training
+from tabdl.engines.online import running_average
 from tabdl.errors import DataError
 from tabdl.explain import unseen_na_buckets
 from tabdl.frame import Frame
@@ -110,14 +111,28 @@ def _scoring_rows(info: DataInfo, frame: Frame, target: int, seed: int) -> Label
 
 
 def _scorer(
-    setup: Setup, fitted: FittedNetwork, on_event: Callable[[ScoringEvent], None], checkpoint: Any
+    setup: Setup,
+    fitted: FittedNetwork,
+    state: NetworkState,
+    on_event: Callable[[ScoringEvent], None],
+    checkpoint: Any,
 ) -> Scorer:
     p, info, valid = setup.params, setup.datainfo, setup.validation
     custom = p["custom_metric_func"]
+
+    sparse = setup.problem.category == "AutoEncoder" and p["sparsity_beta"] > 0
+
+    def evaluate(rows: LabelledRows, description: str) -> Any:
+        metrics = fitted.evaluate(rows, p, custom_metric=custom, description=description)
+        if sparse:  # H2O's scoring passes update the running average activations too
+            for layer, start in enumerate(np.cumsum((0, *setup.spec.units[1:-2]))):
+                running_average(
+                    state.avg_activations, int(start), fitted.outputs(rows.inputs, layer)
+                )
+        return metrics
+
     scorer = Scorer(
-        evaluate=lambda rows, description: fitted.evaluate(
-            rows, p, custom_metric=custom, description=description
-        ),
+        evaluate=evaluate,
         params=p,
         category=setup.problem.category,
         train_rows=_scoring_rows(info, setup.frame, p["score_training_samples"], p["seed"]),
@@ -206,7 +221,7 @@ def fit(
         if on_scoring is not None and state.training_rows > 0:  # a model that has begun to train
             on_scoring(result_so_far(event))
 
-    scorer = _scorer(setup, fitted, on_event, checkpoint)
+    scorer = _scorer(setup, fitted, state, on_event, checkpoint)
 
     def after_iteration(trained: NetworkState) -> bool:
         if console is not None:

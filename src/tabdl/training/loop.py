@@ -170,6 +170,7 @@ def engine_config(
     cfg_i[online.I_HAS_OFFSET] = resp[2]
     # H2O evaluates the max_w2 rescale even at its default (Float.MAX_VALUE), where it never fires.
     cfg_i[online.I_RESCALE] = float32(p["max_w2"]) < FLOAT_MAX
+    cfg_i[online.I_SPARSITY] = category == "AutoEncoder" and p["sparsity_beta"] > 0
     cfg_f = np.zeros(online.N_CFG_F)
     cfg_f[online.F_RHO] = float32(p["rho"])
     cfg_f[online.F_EPS] = float32(p["epsilon"])
@@ -181,6 +182,8 @@ def engine_config(
     cfg_f[online.F_TWEEDIE] = p["tweedie_power"]
     cfg_f[online.F_RESP_SUB] = resp[0]
     cfg_f[online.F_RESP_MUL] = resp[1]
+    cfg_f[online.F_SPARSITY_BETA] = p["sparsity_beta"]
+    cfg_f[online.F_AVERAGE_ACTIVATION] = p["average_activation"]
     return EngineConfig(units, acts, mult, drop, aoff, cfg_i, cfg_f)
 
 
@@ -280,7 +283,7 @@ def _run_chunk(
     """Train one chunk on the given state arrays (or only count its samples); return samples."""
     net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
            config.activations, config.multipliers, config.dropout)  # fmt: skip
-    hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f)
+    hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f, state.avg_activations)
     start, stop = chunk
     return online.train_chunk(
         start, stop, _chunk_seed(config, state, start), plan.use_fraction, plan.shuffle,

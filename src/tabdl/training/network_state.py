@@ -8,7 +8,7 @@ checkpoint restart needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,8 @@ class NetworkState:
     ada_biases: np.ndarray  # float64, 2 per bias
     momentum_weights: np.ndarray  # float32; empty without momentum
     momentum_biases: np.ndarray  # float64
+    #: running average activation of each hidden unit (the autoencoder's sparsity penalty)
+    avg_activations: np.ndarray = field(default_factory=lambda: np.zeros(0))
     processed: int = 0  # training samples processed (H2O's processed_global)
     training_rows: int = 0  # rows of the training frame: one epoch
     iterations: int = 0
@@ -60,6 +62,7 @@ class NetworkState:
             np.zeros(2 * flat_b.size if adaptive else 0, dtype=np.float64),
             np.zeros(flat_w.size if momentum else 0, dtype=np.float32),
             np.zeros(flat_b.size if momentum else 0, dtype=np.float64),
+            np.zeros(sum(spec.units[1:-1])),
         )
 
     @property
