@@ -8,7 +8,6 @@ fixture ``tests/data/h2o_train/trainC.csv`` and writes each MOJO and its paramet
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -52,4 +51,3 @@ try:
         print(name, "iterations", info["iterations"])
 finally:
     h2o.cluster().shutdown()
-_ = os
