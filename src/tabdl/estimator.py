@@ -69,7 +69,6 @@ class DeepLearningEstimator(ModelOutputs):
         object.__setattr__(self, "_input_params", dict(params))
         object.__setattr__(self, "_actual_params", None)
         object.__setattr__(self, "_fitted", None)
-        object.__setattr__(self, "_state", None)
         object.__setattr__(self, "_result", None)
         object.__setattr__(self, "_imported", None)  # ModelDetails of an imported MOJO
         object.__setattr__(self, "_not_stored", ())  # parameters a loaded model file lacks
@@ -180,7 +179,6 @@ class DeepLearningEstimator(ModelOutputs):
         object.__setattr__(self, "_model_id", model_id)
         object.__setattr__(self, "_actual_params", setup.params)
         object.__setattr__(self, "_fitted", result.fitted)
-        object.__setattr__(self, "_state", result.state)
         object.__setattr__(self, "_result", result)
         object.__setattr__(self, "_imported", None)
         register(self)
@@ -259,6 +257,11 @@ class DeepLearningEstimator(ModelOutputs):
     def samples(self) -> int:
         """Training samples processed."""
         return self._require_state().processed
+
+    @property
+    def _state(self) -> NetworkState | None:
+        """The training state (weights, optimiser state, counters); None for an imported model."""
+        return None if self._result is None else self._result.state
 
     def _require_state(self) -> NetworkState:
         state = self._state

@@ -336,7 +336,6 @@ def _model_from(doc: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any
             arrays["unseen_na"].astype(bool), np.float32(result_d["best_loss"]),
         )  # fmt: skip
         object.__setattr__(model, "_result", result)
-        object.__setattr__(model, "_state", state)
     imported = doc.get("imported")
     if imported is not None:
         tables = {str(k): pd.DataFrame(dict(v)) for k, v in dict(imported["tables"]).items()}
