@@ -32,7 +32,7 @@ from tabdl.io.model_details import ModelDetails
 from tabdl.metrics import metrics_from_dict
 from tabdl.model import FittedNetwork
 from tabdl.nn import NetworkSpec
-from tabdl.training.network_state import NetworkState
+from tabdl.training.network_state import NetworkState, layer_offsets
 from tabdl.training.scoring import ScoringEvent
 
 FORMAT = "tabdl-model"
@@ -251,7 +251,7 @@ def _expected_state_arrays(spec: NetworkSpec, arrays: Mapping[str, np.ndarray]) 
     weights = [spec.rows(i) * spec.units[i] for i in range(n_layers)]
     biases = [spec.rows(i) for i in range(n_layers)]
     n_w, n_b = sum(weights), sum(biases)
-    offsets = (np.concatenate([[0], np.cumsum(weights)]), np.concatenate([[0], np.cumsum(biases)]))
+    offsets = (layer_offsets(weights), layer_offsets(biases))
     expected = {
         "flat_weights": ((n_w,), np.float32), "flat_biases": ((n_b,), np.float64),
         "ada_weights": ((2 * n_w,), np.float32), "ada_biases": ((2 * n_b,), np.float64),

@@ -15,7 +15,8 @@ import numpy as np
 from tabdl.nn import NetworkSpec
 
 
-def _offsets(sizes: list[int]) -> np.ndarray:
+def layer_offsets(sizes: list[int]) -> np.ndarray:
+    """Start of each layer's block in a flat array, then the total: ``[0, s0, s0 + s1, ...]``."""
     return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
 
 
@@ -48,8 +49,8 @@ class NetworkState:
         momentum: bool,
     ) -> NetworkState:
         """Pack per-layer arrays into flat state, with zeroed optimiser accumulators."""
-        woff = _offsets([w.size for w in weights])
-        boff = _offsets([b.size for b in biases])
+        woff = layer_offsets([w.size for w in weights])
+        boff = layer_offsets([b.size for b in biases])
         flat_w = np.concatenate([w.ravel() for w in weights]).astype(np.float32)
         flat_b = np.concatenate(biases).astype(np.float64)
         return cls(
