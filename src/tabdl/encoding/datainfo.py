@@ -506,11 +506,14 @@ class LabelledRows:
         return LabelledRows(inputs, actual, self.weights[index], offset)
 
 
-def encode_labelled(info: DataInfo, frame: Frame) -> LabelledRows:
+def encode_labelled(
+    info: DataInfo, frame: Frame, inputs: EncodedRows | None = None
+) -> LabelledRows:
     """Encode ``frame`` for scoring with metrics: inputs, actual response, weights and offset.
 
     As H2O scores a test frame: a frame without the weights column weighs every row 1 (with a
-    warning); one without the offset column is refused, since the predictions need it.
+    warning); one without the offset column is refused, since the predictions need it. ``inputs``
+    are the frame's rows already encoded (by :func:`encode_training`), to skip encoding them again.
     """
     actual = None
     if info.response is not None:
@@ -526,4 +529,5 @@ def encode_labelled(info: DataInfo, frame: Frame) -> LabelledRows:
         weights = np.ones(frame.nrows)
     else:
         weights = _observation_weights(info, frame)
-    return LabelledRows(encode(info, frame), actual, weights, _offsets(info, frame))
+    inputs = encode(info, frame) if inputs is None else inputs
+    return LabelledRows(inputs, actual, weights, _offsets(info, frame))

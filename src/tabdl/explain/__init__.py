@@ -12,7 +12,12 @@ from tabdl.explain.layers import (
     layer_types,
     neuron_layer_status,
 )
-from tabdl.explain.varimp import unseen_na_buckets, variable_importances, varimp_table
+from tabdl.explain.varimp import (
+    unseen_na_buckets,
+    unseen_na_buckets_of,
+    variable_importances,
+    varimp_table,
+)
 
 __all__ = [
     "ada_by_layer",
@@ -21,6 +26,7 @@ __all__ = [
     "layer_types",
     "neuron_layer_status",
     "unseen_na_buckets",
+    "unseen_na_buckets_of",
     "variable_importances",
     "varimp_table",
 ]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tabdl.encoding.datainfo import DataInfo, encode_training
+from tabdl.encoding.datainfo import DataInfo, TrainingRows, encode_training
 from tabdl.frame import Frame, as_frame
 from tabdl.nn import NetworkSpec
 
@@ -186,7 +186,13 @@ def unseen_na_buckets(
 
     """
     frame = training_frame if isinstance(training_frame, Frame) else as_frame(training_frame)
-    rows = encode_training(datainfo, frame)
+    return unseen_na_buckets_of(datainfo, encode_training(datainfo, frame), na_trains_bucket)
+
+
+def unseen_na_buckets_of(
+    datainfo: DataInfo, rows: TrainingRows, na_trains_bucket: bool = False
+) -> np.ndarray:
+    """:func:`unseen_na_buckets` for training rows already encoded."""
     slots = rows.inputs.cat_slots[rows.usable]
     buckets = datainfo.cat_offsets[1:] - 1
     used = (slots == buckets[None, :]).any(axis=0)

@@ -14,10 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from tabdl.encoding import DataInfo, LabelledRows, TrainingRows, encode_labelled, encode_training
+from tabdl.encoding import (
+    DataInfo,
+    EncodedRows,
+    LabelledRows,
+    TrainingRows,
+    encode_labelled,
+    encode_training,
+)
 from tabdl.engines.online import running_average
 from tabdl.errors import DataError
-from tabdl.explain import unseen_na_buckets
+from tabdl.explain import unseen_na_buckets_of
 from tabdl.frame import Frame
 from tabdl.model import FittedNetwork
 from tabdl.nn.init import apply_user_arrays, initial_biases, random_weights
@@ -103,9 +110,11 @@ def _fitted_network(setup: Setup, state: NetworkState, rows: TrainingRows) -> Fi
     )
 
 
-def _scoring_rows(info: DataInfo, frame: Frame, target: int, seed: int) -> LabelledRows:
+def _scoring_rows(
+    info: DataInfo, frame: Frame, target: int, seed: int, inputs: EncodedRows | None = None
+) -> LabelledRows:
     """Return the rows scored at each event: H2O's fixed sample of ``target`` rows (0: all)."""
-    rows = encode_labelled(info, frame)
+    rows = encode_labelled(info, frame, inputs)
     kept = sample_rows(rows.nrows, target, seed)
     return rows if kept is None else rows.take(kept)
 
@@ -114,6 +123,7 @@ def _scorer(
     setup: Setup,
     fitted: FittedNetwork,
     state: NetworkState,
+    train_inputs: EncodedRows,
     on_event: Callable[[ScoringEvent], None],
     checkpoint: Any,
 ) -> Scorer:
@@ -135,7 +145,9 @@ def _scorer(
         evaluate=evaluate,
         params=p,
         category=setup.problem.category,
-        train_rows=_scoring_rows(info, setup.frame, p["score_training_samples"], p["seed"]),
+        train_rows=_scoring_rows(
+            info, setup.frame, p["score_training_samples"], p["seed"], train_inputs
+        ),
         valid_rows=(
             None
             if valid is None
@@ -194,7 +206,7 @@ def fit(
     response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
     config = engine_config(setup.spec, p, p["seed"], setup.problem.category, response_transform)
     fitted = _fitted_network(setup, state, rows)
-    unseen_na = unseen_na_buckets(info, setup.frame, na_trains_bucket=True)
+    unseen_na = unseen_na_buckets_of(info, rows, na_trains_bucket=True)
 
     def result_so_far(event: ScoringEvent) -> TrainingResult:
         watched = event.valid if setup.validation is not None else event.train
@@ -221,7 +233,7 @@ def fit(
         if on_scoring is not None and state.training_rows > 0:  # a model that has begun to train
             on_scoring(result_so_far(event))
 
-    scorer = _scorer(setup, fitted, state, on_event, checkpoint)
+    scorer = _scorer(setup, fitted, state, rows.inputs, on_event, checkpoint)
 
     def after_iteration(trained: NetworkState) -> bool:
         if console is not None:
