@@ -162,7 +162,7 @@ class DeepLearningEstimator(ModelOutputs):
         checkpoint = None
         if params.get("checkpoint") is not None:
             checkpoint = resolve_model(params["checkpoint"], "checkpoint")
-            params = inherit_fixed(params, dict(params), checkpoint)
+            params = inherit_fixed(params, checkpoint)
         setup = prepare(params, x, y, training_frame, validation_frame, categorical_columns)
         check_available(setup.checked)
         if checkpoint is not None:

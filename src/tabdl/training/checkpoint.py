@@ -74,10 +74,8 @@ def resolve_model(reference: Any, what: str) -> Any:
         ) from None
 
 
-def inherit_fixed(
-    params: dict[str, Any], given: Mapping[str, Any], checkpoint: Any
-) -> dict[str, Any]:
-    """Fill the parameters a restart may not change, and the user did not give, from the checkpoint."""
+def inherit_fixed(params: Mapping[str, Any], checkpoint: Any) -> dict[str, Any]:
+    """Fill the parameters a restart may not change, and ``params`` lacks, from the checkpoint."""
     if checkpoint._result is None:
         why = (
             "was imported from a MOJO and has no optimiser state or counters"
@@ -90,7 +88,7 @@ def inherit_fixed(
     inherited = {
         name: checkpoint._actual_params[name]
         for name in FIXED
-        if name not in given and name in checkpoint._actual_params
+        if name not in params and name in checkpoint._actual_params
     }
     return {**params, **inherited}
 
