@@ -290,5 +290,7 @@ def test_progress_bar_counts_epochs(monkeypatch):
     assert bar._bar.n == 2.0
     bar.close()
     assert "/2.00 epochs" in stream.getvalue()
-    quiet = console.TrainingConsole({**params, "quiet_mode": True}, "Regression", False, stream)
+    quiet = console.TrainingConsole(
+        {**params, "quiet_mode": True}, "Regression", False, stream=stream
+    )
     assert quiet._bar is None

@@ -210,6 +210,7 @@ RULE_CASES = [
     ({"nfolds": 1}, "nfolds must be 0 .* or at least 2"),
     ({"nfolds": 3, "fold_column": "f"}, "nfolds and fold_column cannot both be given"),
     ({"fold_assignment": "Modulo"}, "applies only with cross-validation"),
+    ({"checkpoint": "m", "nfolds": 3}, "not supported for checkpoint restarts"),
     ({"class_sampling_factors": [1.0, 2.0]}, "needs balance_classes=True"),
     (
         {"checkpoint": "m", "initial_weights": [None, None, None]},
@@ -333,9 +334,10 @@ def test_settings_without_effect_warn():
 
 
 def test_a_feature_not_yet_available_is_named_not_ignored():
-    model = tabdl.DeepLearningEstimator(balance_classes=True, nfolds=3, hidden=[3])
+    model = tabdl.DeepLearningEstimator(mini_batch_size=8, elastic_averaging=True, hidden=[3])
     with pytest.raises(
-        NotYetAvailableError, match=r"balance_classes \(validated; needs class balancing.*nfolds"
+        NotYetAvailableError,
+        match=r"elastic_averaging \(validated; needs multi-process.*mini_batch_size",
     ):
         model.train(x=["x1", "c1"], y="yb", training_frame=H2O / "train.csv")
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tabdl.crossval import cross_validate, is_cross_validated
 from tabdl.errors import DataError
 from tabdl.frame import as_frame, like_input
 from tabdl.model import FittedNetwork
@@ -71,6 +72,7 @@ class DeepLearningEstimator(ModelOutputs):
         object.__setattr__(self, "_fitted", None)
         object.__setattr__(self, "_result", None)
         object.__setattr__(self, "_imported", None)  # ModelDetails of an imported MOJO
+        object.__setattr__(self, "_cv", None)  # CrossValidation of a cross-validated model
         object.__setattr__(self, "_not_stored", ())  # parameters a loaded model file lacks
         object.__setattr__(self, "_model_id", params.get("model_id"))
 
@@ -159,6 +161,25 @@ class DeepLearningEstimator(ModelOutputs):
             validation_frame = self._input_params.get("validation_frame")
         params.pop("training_frame", None)
         params.pop("validation_frame", None)
+        if is_cross_validated(params):
+            cross_validate(
+                self, params, x, y, training_frame, validation_frame, categorical_columns
+            )
+        else:
+            self._train_once(params, x, y, training_frame, validation_frame, categorical_columns)
+        return self
+
+    def _train_once(
+        self,
+        params: dict[str, Any],
+        x: Any,
+        y: Any,
+        training_frame: Any,
+        validation_frame: Any,
+        categorical_columns: Any = None,
+        show_progress: bool = True,
+    ) -> None:
+        """Train one model on ``training_frame`` (no cross-validation); keep it in ``self``."""
         checkpoint = None
         if params.get("checkpoint") is not None:
             checkpoint = resolve_model(params["checkpoint"], "checkpoint")
@@ -168,7 +189,7 @@ class DeepLearningEstimator(ModelOutputs):
         if checkpoint is not None:
             check_restart(setup, checkpoint)
         console = TrainingConsole(
-            setup.params, setup.problem.category, setup.validation is not None
+            setup.params, setup.problem.category, setup.validation is not None, show_progress
         )
         model_id = setup.params["model_id"] or next_model_id()
         export = _checkpoint_writer(params, setup.params, model_id)
@@ -181,8 +202,8 @@ class DeepLearningEstimator(ModelOutputs):
         object.__setattr__(self, "_fitted", result.fitted)
         object.__setattr__(self, "_result", result)
         object.__setattr__(self, "_imported", None)
+        object.__setattr__(self, "_cv", None)
         register(self)
-        return self
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the model to ``path`` in tabdl's format (one file; read it with ``tabdl.load_model``).

@@ -23,6 +23,14 @@ from tabdl.nn import NetworkSpec, forward, prepare_weights
 SCORING_CHUNK_ROWS = 4096  # measured fastest on this project's machine (docs/benchmarks.md)
 
 
+def probability_column(level: str) -> str:
+    """Name of a class's probability column, as H2O names it: ``p0`` for an integer level ``0``."""
+    digits = level[1:] if level[:1] in ("+", "-") else level
+    if digits.isascii() and digits.isdigit() and -(2**31) <= int(level) < 2**31:
+        return f"p{level}"
+    return level
+
+
 @dataclass(frozen=True)
 class FittedNetwork:
     """A network with its weights and the encoder of its inputs.
@@ -126,7 +134,7 @@ class FittedNetwork:
         else:
             label = probs.argmax(axis=1)
         result = {"predict": pd.Categorical.from_codes(label, categories=levels)}
-        result.update({level: probs[:, k] for k, level in enumerate(levels)})
+        result.update({probability_column(level): probs[:, k] for k, level in enumerate(levels)})
         return pd.DataFrame(result)
 
     def reconstruction_errors(self, rows: EncodedRows, out: np.ndarray) -> np.ndarray:
@@ -163,23 +171,49 @@ class FittedNetwork:
         """
         from tabdl import metrics
 
+        if self.category != "AutoEncoder":
+            self._require_actual(rows)
         out = self.outputs(rows.inputs)
-        common = {"custom_metric": custom_metric, "description": description}
-        weights = rows.weights
         if self.category == "AutoEncoder":
             row_mse = self.reconstruction_errors(rows.inputs, out).mean(axis=1)
-            return metrics.autoencoder_metrics(row_mse, None, **common)  # unweighted, as H2O
-        if rows.actual is None:
-            raise DataError(f"the frame lacks the response column {self.datainfo.response!r}")
+            return metrics.autoencoder_metrics(
+                row_mse, None, custom_metric=custom_metric, description=description
+            )  # unweighted, as H2O
         if self.category == "Regression":
             predicted = self._regression_output(out[:, 0], rows.offset)
+        else:
+            predicted = self.probabilities(out)
+        return self.metrics_of(
+            rows, predicted, params, custom_metric=custom_metric, description=description
+        )
+
+    def metrics_of(
+        self,
+        rows: LabelledRows,
+        predicted: np.ndarray,
+        params: Mapping[str, Any],
+        *,
+        custom_metric: Any = None,
+        description: str | None = None,
+    ) -> Any:
+        """H2O's metrics of supervised predictions: regression values, or class probabilities.
+
+        The arguments are those of :meth:`evaluate`, with ``predicted`` as :meth:`predict` gives
+        it: one value per row (regression) or one probability per row and class.
+        """
+        from tabdl import metrics
+
+        common = {"custom_metric": custom_metric, "description": description}
+        weights = rows.weights
+        self._require_actual(rows)
+        if self.category == "Regression":
             return metrics.regression_metrics(
                 rows.actual, predicted, weights, distribution=self.distribution,
                 quantile_alpha=params.get("quantile_alpha", 0.5),
                 tweedie_power=params.get("tweedie_power", 1.5),
                 huber_alpha=params.get("huber_alpha", 0.9), **common,
             )  # fmt: skip
-        probs = self.probabilities(out)
+        probs = predicted
         domain = list(self.datainfo.response_domain)
         if self.category == "Binomial":
             return metrics.binomial_metrics(
@@ -190,6 +224,10 @@ class FittedNetwork:
             rows.actual, probs, weights, domain=domain, auc_type=params.get("auc_type", "AUTO"),
             max_confusion_matrix_size=params.get("max_confusion_matrix_size", 20), **common,
         )  # fmt: skip
+
+    def _require_actual(self, rows: LabelledRows) -> None:
+        if rows.actual is None:
+            raise DataError(f"the frame lacks the response column {self.datainfo.response!r}")
 
     def _reconstruction(self, out: np.ndarray) -> pd.DataFrame:
         info = self.datainfo

@@ -172,7 +172,10 @@ def as_frame(data: Any, categorical_columns: Any = None) -> Frame:
     table, source = _to_table(data)
     names = table.column_names
     _check_unique(names)
-    kinds = {name: _kind_of(name, table.schema.field(name).type) for name in names}
+    if isinstance(data, Frame):  # already read: keep its kinds (categorical_columns included)
+        kinds = dict(data.kinds)
+    else:
+        kinds = {name: _kind_of(name, table.schema.field(name).type) for name in names}
     for name in categorical_columns or ():
         if name not in kinds:
             raise DataError(

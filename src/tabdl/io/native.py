@@ -30,6 +30,7 @@ from tabdl.errors import DataError
 from tabdl.io.atomic import write_atomically
 from tabdl.io.model_details import ModelDetails
 from tabdl.metrics import metrics_from_dict
+from tabdl.metrics.tables import H2OTable
 from tabdl.model import FittedNetwork
 from tabdl.nn import NetworkSpec
 from tabdl.training.network_state import NetworkState, layer_offsets
@@ -145,6 +146,13 @@ def _model_json(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         for i, (w, b) in enumerate(zip(fitted.weights, fitted.biases, strict=True)):
             arrays[f"weights.{i}"] = np.ascontiguousarray(w)
             arrays[f"biases.{i}"] = np.ascontiguousarray(b)
+    cv = getattr(model, "_cv", None)
+    if cv is not None:  # the metrics and summary; the fold models are models of their own (as H2O)
+        doc["cross_validation"] = {
+            "metrics": cv.metrics.to_dict(),
+            "summary": cv.summary.to_dict(),
+            "model_ids": list(cv.model_ids),
+        }
     imported: ModelDetails | None = getattr(model, "_imported", None)
     if imported is not None:
         doc["imported"] = {
@@ -341,6 +349,16 @@ def _model_from(doc: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any
         tables = {str(k): pd.DataFrame(dict(v)) for k, v in dict(imported["tables"]).items()}
         details = ModelDetails(dict(doc["params"]), tables, imported["summary_header"])
         object.__setattr__(model, "_imported", details)
+    cv = doc.get("cross_validation")
+    if cv is not None:
+        from tabdl.crossval import CrossValidation
+
+        cross_validation = CrossValidation(
+            metrics_from_dict(cv["metrics"]),
+            H2OTable.from_dict(cv["summary"]),
+            [str(i) for i in cv["model_ids"]],
+        )
+        object.__setattr__(model, "_cv", cross_validation)
     object.__setattr__(model, "_not_stored", tuple(str(n) for n in doc.get("not_stored", ())))
     return model
 

@@ -224,6 +224,8 @@ class ThresholdAccessors:
         if self._auc.nbins == 0:
             return None
         if metrics is None and thresholds is None:
+            if self._auc.max_idx == -1:  # no F1 threshold: the rows are all of one class
+                return None
             metrics = ["f1"]
         metric_list, threshold_list = _as_list(metrics), _as_list(thresholds)
         for m in metric_list:

@@ -96,8 +96,11 @@ def _autoencoder_activation(p: Mapping[str, Any]) -> str | None:
 
 
 def _autoencoder_without_cv(p: Mapping[str, Any]) -> str | None:
-    if p["autoencoder"] and p["nfolds"] > 1:
-        return "cross-validation (nfolds > 1) is not supported for an autoencoder; set nfolds=0"
+    if p["autoencoder"] and (p["nfolds"] > 1 or p["fold_column"] is not None):
+        return (
+            "cross-validation (nfolds > 1 or fold_column) is not supported for an autoencoder; "
+            "set nfolds=0 and fold_column=None"
+        )
     return None
 
 
@@ -198,6 +201,15 @@ def _checkpoint_without_initial_weights(p: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _checkpoint_without_cv(p: Mapping[str, Any]) -> str | None:
+    if p["checkpoint"] is not None and (p["nfolds"] > 1 or p["fold_column"] is not None):
+        return (
+            "cross-validation (nfolds > 1 or fold_column) is not supported for checkpoint restarts; "
+            "continue the model without nfolds/fold_column, or cross-validate a new model"
+        )
+    return None
+
+
 def _initial_arrays_one_per_layer(p: Mapping[str, Any]) -> str | None:
     layers = len(p["hidden"]) + 1
     for name in ("initial_weights", "initial_biases"):
@@ -252,6 +264,7 @@ PARAMETER_RULES: tuple[Rule, ...] = (
     _fold_assignment_needs_nfolds,
     _class_sampling_needs_balance,
     _checkpoint_without_initial_weights,
+    _checkpoint_without_cv,
     _initial_arrays_one_per_layer,
     _sparse_without_elastic_averaging,
     _custom_stopping_needs_function,

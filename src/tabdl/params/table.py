@@ -50,7 +50,7 @@ PERSISTENCE = Feature("checkpoints and model export", True, 5)
 BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
 AUTOENCODER = Feature("autoencoder training", True, 7)
 SPARSITY = Feature("the autoencoder sparsity penalty", True, 7)
-SELECTION = Feature("cross-validation", False, 8)
+SELECTION = Feature("cross-validation", True, 8)
 DATA_OPTIONS = Feature("class balancing, encodings, hashing and sparse data", False, 9)
 SCALE_OUT = Feature("multi-process training", False, 10)
 

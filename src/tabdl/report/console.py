@@ -29,6 +29,8 @@ class TrainingConsole:
         The problem type, for the history's columns.
     validation : bool
         Whether the history has validation columns.
+    show_progress : bool, default=True
+        Show the progress bar (cross-validation turns it off for its fold models).
     stream : file, optional
         Where to print (default: standard error for the bar, standard output for the history).
 
@@ -39,6 +41,7 @@ class TrainingConsole:
         params: Mapping[str, Any],
         category: str,
         validation: bool,
+        show_progress: bool = True,
         stream: TextIO | None = None,
     ) -> None:
         self.quiet = bool(params["quiet_mode"])
@@ -49,7 +52,7 @@ class TrainingConsole:
         self.stream = stream
         self.events: list[ScoringEvent] = []
         self._bar: Any = None
-        if not self.quiet and not self.verbose and params["epochs"] > 0:
+        if show_progress and not self.quiet and not self.verbose and params["epochs"] > 0:
             from tqdm.auto import tqdm
 
             self._bar = tqdm(

@@ -94,9 +94,39 @@ class ModelOutputs:
                 _warn("this model has no validation metrics (train it with a validation_frame)")
             return self._result.validation_metrics
         if not train and xval:
-            _warn("this model has no cross-validation metrics (train it with nfolds > 1)")
-            return None
+            return self._cross_validation("metrics")
         return self._require_result().training_metrics
+
+    # -- cross-validation (nfolds / fold_column) -------------------------------------------------------
+    def _cross_validation(self, part: str, kept_by: str | None = None) -> Any:
+        cv = getattr(self, "_cv", None)
+        if cv is None:
+            _warn("this model was not cross-validated (train it with nfolds > 1 or a fold_column)")
+            return None
+        value = getattr(cv, part)
+        if value is None and kept_by is not None:
+            _warn(f"this model did not keep them: train it with {kept_by}=True")
+        return value
+
+    def cross_validation_metrics_summary(self) -> Any:
+        """Mean and sd of each metric over the fold models, with each fold's value (H2O's table)."""
+        return self._cross_validation("summary")
+
+    def cross_validation_models(self) -> list[Any] | None:
+        """Return the fold models, in fold order (``keep_cross_validation_models=True``)."""
+        return self._cross_validation("models", "keep_cross_validation_models")
+
+    def cross_validation_predictions(self) -> list[Any] | None:
+        """Each fold model's predictions: its holdout rows, 0 elsewhere (as H2O's frames)."""
+        return self._cross_validation("predictions", "keep_cross_validation_predictions")
+
+    def cross_validation_holdout_predictions(self) -> Any:
+        """Every training row predicted by the fold model that did not train on it."""
+        return self._cross_validation("holdout_predictions", "keep_cross_validation_predictions")
+
+    def cross_validation_fold_assignment(self) -> Any:
+        """Each training row's fold (kept with ``keep_cross_validation_fold_assignment=True``)."""
+        return self._cross_validation("fold_assignment", "keep_cross_validation_fold_assignment")
 
     def _metric(self, name: str, flags: dict[str, bool], *args: Any, **kwargs: Any) -> Any:
         """H2O's rule: one flag gives its value; several give a dict; none gives training's."""

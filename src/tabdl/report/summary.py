@@ -41,6 +41,9 @@ def model_text(model: Any) -> str:
         for metrics in (result.training_metrics, result.validation_metrics):
             if metrics is not None:
                 lines += [repr(metrics), ""]
+    cv = getattr(model, "_cv", None)
+    if cv is not None:
+        lines += [repr(cv.metrics), "", "Cross-Validation Metrics Summary: ", str(cv.summary), ""]
     if result is not None or model._imported_table("scoring_history") is not None:
         lines += ["Scoring History: ", _table(model.scoring_history()), ""]
     with warnings.catch_warnings():

@@ -383,9 +383,13 @@ def train(
     """
     n_rows = rows.inputs.nrows
     state.training_rows = epoch_rows(rows)
-    tspi = resolve_samples_per_iteration(p, state.spec, n_rows)
+    # As H2O: the iteration size counts the rows of an epoch (without 0-weight rows), and the
+    # fraction of rows sampled is that over all rows.
+    tspi = resolve_samples_per_iteration(p, state.spec, state.training_rows)
     use_fraction = np.float32(np.float32(tspi) / np.float32(n_rows))
-    shuffle = bool(p["shuffle_training_data"]) or (tspi == n_rows and p["reproducible"])
+    shuffle = bool(p["shuffle_training_data"]) or (
+        tspi == state.training_rows and p["reproducible"]
+    )
     chunks = _chunk_bounds(n_rows, p)
     n_layers = len(state.spec.units) - 1
     response = rows.response if rows.response is not None else np.zeros(n_rows)
