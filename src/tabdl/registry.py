@@ -1,4 +1,6 @@
-"""The models of this process by id, as H2O's cluster keeps them: ``get_model``, ``ls``, ``remove``.
+"""The models and grids of this process by id, as H2O's cluster keeps them.
+
+``get_model``, ``ls``, ``remove`` and ``get_grid``.
 
 Training, importing and loading a model registers it under its ``model_id`` (a later model with the
 same id replaces the earlier one, as in H2O), so ``checkpoint=`` and ``pretrained_autoencoder=`` can
@@ -15,6 +17,7 @@ import pandas as pd
 from tabdl.errors import DataError
 
 _MODELS: dict[str, Any] = {}
+_GRIDS: dict[str, Any] = {}
 
 
 def register(model: Any, warn: bool = False) -> None:
@@ -48,3 +51,17 @@ def remove(model_id: str) -> None:
     """Forget the model with this id (H2O's ``h2o.remove``)."""
     get_model(model_id)
     del _MODELS[model_id]
+
+
+def register_grid(grid: Any) -> None:
+    """Keep a grid search under its ``grid_id`` (a later grid with the same id replaces it)."""
+    _GRIDS[grid.grid_id] = grid
+
+
+def get_grid(grid_id: str) -> Any:
+    """Return the grid search of this process with this id (H2O's ``h2o.get_grid``)."""
+    try:
+        return _GRIDS[grid_id]
+    except KeyError:
+        known = ", ".join(sorted(_GRIDS)) or "none"
+        raise DataError(f"no grid with id {grid_id!r} in this process (known: {known})") from None
