@@ -75,7 +75,7 @@ _STOPPING_TO_METRIC = {"deviance": "mean_residual_deviance", "logloss": "logloss
 
 
 def _scored_metrics(model: Any) -> Any:
-    """The metrics a grid ranks a model by: validation, else cross-validation, else training."""
+    """Return the metrics a grid ranks a model by: validation, else cross-validation, else training."""
     result = model._result
     if result is not None and result.validation_metrics is not None:
         return result.validation_metrics
@@ -222,7 +222,7 @@ class GridSearch:
                 if criteria.max_models:
                     size = max(1, min(workers, criteria.max_models - len(self._models)))
                 batch, pending = pending[:size], pending[size:]
-                for (n, combination), outcome in zip(
+                for (_, combination), outcome in zip(
                     batch, pool.map(lambda item: build(*item), batch), strict=True
                 ):
                     if isinstance(outcome, Exception):
@@ -292,7 +292,7 @@ class GridSearch:
         return sorted_grid
 
     def sorted_metric_table(self) -> pd.DataFrame:
-        """The leaderboard: each model's hyper-parameters, id and sorting metric."""
+        """Return the leaderboard: each model's hyper-parameters, id and sorting metric."""
         grid = self if self._sort is not None else self.get_grid()
         name, _ = grid._sort
         read = METRICS[name][0]
@@ -304,18 +304,18 @@ class GridSearch:
         return pd.DataFrame(rows, columns=[*self.hyper_params, "model_ids", name])
 
     def summary(self) -> pd.DataFrame:
-        """Same as :meth:`sorted_metric_table` (h2o-py's ``summary``)."""
+        """Return :meth:`sorted_metric_table` (h2o-py's ``summary``)."""
         return self.sorted_metric_table()
 
     def get_hyperparams(self, id: str | int, display: bool = True) -> list[Any]:  # noqa: A002
-        """The hyper-parameter values of one model (by id or position), in ``hyper_params`` order."""
+        """Return one model's hyper-parameter values (by id or position), in grid order."""
         combination = self.get_hyperparams_dict(id, display=False)
         if display:
             print(f"Hyperparameters: {list(combination)}")
         return list(combination.values())
 
     def get_hyperparams_dict(self, id: str | int, display: bool = True) -> dict[str, Any]:  # noqa: A002
-        """The hyper-parameter values of one model (by id or position), by name."""
+        """Return one model's hyper-parameter values (by id or position), by name."""
         model_id = self.model_ids[id] if isinstance(id, int) else id
         if model_id not in self._hyper_of:
             raise ParameterError(f"no model {model_id!r} in grid {self.grid_id!r}")
@@ -364,7 +364,7 @@ def _shown(value: Any) -> Any:
 
 
 def _grid_id(grid: GridSearch, params: Mapping[str, Any], stable: bool) -> str:
-    """A fresh grid id; with a folder to resume from, one fixed by the grid's definition."""
+    """Return a fresh grid id; with a folder to resume from, one fixed by the grid's definition."""
     if not stable:
         from tabdl.estimator import _SESSION
 

@@ -19,7 +19,7 @@ __all__ = ["GridFolder", "combination_key"]
 
 
 def combination_key(combination: dict[str, Any]) -> str:
-    """A stable text key of one combination of hyper-parameter values."""
+    """Return a stable text key of one combination of hyper-parameter values."""
     return json.dumps(combination, sort_keys=True, default=str)
 
 
@@ -31,7 +31,9 @@ class GridFolder:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise DataError(f"export_checkpoints_dir={str(folder)!r} cannot be created: {error}")
+            raise DataError(
+                f"export_checkpoints_dir={str(folder)!r} cannot be created: {error}"
+            ) from None
         self.manifest = self.folder / f"{grid_id}.grid.json"
         self.grid_id = grid_id
         self.entries: dict[str, dict[str, Any]] = {}
@@ -46,7 +48,7 @@ class GridFolder:
                 ) from None
 
     def saved(self, combination: dict[str, Any]) -> Path | None:
-        """The file of this combination's finished model, if an earlier run saved one."""
+        """Return the file of this combination's finished model, if an earlier run saved one."""
         entry = self.entries.get(combination_key(combination))
         if entry is None:
             return None
