@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from tabdl.encoding import encode
 from tabdl.errors import DataError, ParameterError
 from tabdl.frame import as_frame
 from tabdl.io import read_mojo
+from tabdl.io.mojo_writer import write_mojo
 from tabdl.params import validate_parameters
 from tabdl.training.balance import (
     balance_training_rows,
@@ -284,3 +286,60 @@ def test_stratified_validation_without_balancing_warns_that_it_does_nothing():
 def test_a_class_without_rows_cannot_be_balanced():
     with pytest.raises(DataError, match="a class has no row"):
         balance_training_rows(np.array([0.0, 0.0, 2.0]), 3, None, 5.0, seed=1)
+
+
+# -- every format carries the class distributions ----------------------------------------------------
+FORMAT_RUNS = ["B1_bin", "B6_mult_zero_factor"]  # binomial threshold; a class with model share 0
+
+
+@pytest.mark.parametrize("run", FORMAT_RUNS)
+def test_the_model_file_keeps_the_correction(run, tmp_path):
+    model = _trained(run)
+    path = model.save(tmp_path / "model.tabdl")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the loaded model takes over the model id
+        loaded = tabdl.load_model(path)
+    for key in ("prior_class_distrib", "model_class_distrib"):
+        assert np.array_equal(getattr(loaded._fitted, key), getattr(model._fitted, key))
+    frame = _frame(_info(run)["data"])
+    pd.testing.assert_frame_equal(loaded.predict(frame), model.predict(frame))
+
+
+@pytest.mark.h2o
+@pytest.mark.parametrize("run", FORMAT_RUNS)
+def test_genmodel_corrects_an_exported_balanced_model_as_tabdl(run, genmodel, tmp_path):
+    model = _trained(run)
+    path = write_mojo(model._fitted, model._actual_params, tmp_path / f"{run}.zip", run)
+    with zipfile.ZipFile(path) as archive:
+        ini = archive.read("model.ini").decode("utf-8")
+    assert "balance_classes = true" in ini and "model_class_distrib = [" in ini
+    frame = _frame(_info(run)["data"])
+    ours, theirs = model.predict(frame), genmodel(path, frame)
+    classes = list(theirs.columns[1:])
+    assert np.abs(ours[classes].to_numpy() - theirs[classes].to_numpy(float)).max() < 1e-9
+    assert ours["predict"].astype(str).tolist() == theirs["predict"].tolist()
+
+
+@pytest.mark.parametrize("run", FORMAT_RUNS)
+def test_onnx_applies_the_correction_in_the_graph(run, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    model = _trained(run)
+    path = model.save_onnx(tmp_path / "model.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    frame = _frame(_info(run)["data"])
+    feeds = {}
+    for node in session.get_inputs():
+        column = frame[node.name]
+        if node.type == "tensor(string)":
+            values = np.array(["" if pd.isna(v) else str(v) for v in column], dtype=object)
+        else:
+            values = column.to_numpy(np.float32)
+        feeds[node.name] = values.reshape(-1, 1)
+    labels, probabilities = session.run(["predict", "probabilities"], feeds)
+    ours = model.predict(frame)
+    classes = list(model._fitted.datainfo.response_domain)
+    assert np.abs(np.asarray(probabilities, float) - ours[classes].to_numpy()).max() < 1e-5
+    agree = np.asarray(labels).ravel().astype(str) == ours["predict"].astype(str).to_numpy()
+    assert agree.mean() > 0.95  # float32 graph: only rows at the threshold may differ
+    raw = model._fitted.outputs(encode(model._fitted.datainfo, as_frame(frame)))
+    assert np.abs(raw - ours[classes].to_numpy()).max() > 1e-2  # the correction is not a no-op
