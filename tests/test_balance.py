@@ -343,3 +343,21 @@ def test_onnx_applies_the_correction_in_the_graph(run, tmp_path):
     assert agree.mean() > 0.95  # float32 graph: only rows at the threshold may differ
     raw = model._fitted.outputs(encode(model._fitted.datainfo, as_frame(frame)))
     assert np.abs(raw - ours[classes].to_numpy()).max() > 1e-2  # the correction is not a no-op
+
+
+def test_a_restart_keeps_the_checkpoints_balancing():
+    frame = _frame("mult")
+    common = dict(hidden=[3], seed=3, reproducible=True)
+    first = tabdl.DeepLearningEstimator(epochs=1, balance_classes=True, **common)
+    first.train(x=X, y="y", training_frame=frame)
+    resumed = tabdl.DeepLearningEstimator(epochs=2, checkpoint=first, **common)
+    resumed.train(x=X, y="y", training_frame=frame)
+    assert np.array_equal(
+        resumed._fitted.model_class_distrib, first._fitted.model_class_distrib
+    )  # the same balanced frame (same seed), trained for a second epoch
+    assert resumed.samples == 2 * first.samples
+    changed = tabdl.DeepLearningEstimator(
+        epochs=2, checkpoint=first, balance_classes=False, **common
+    )
+    with pytest.raises(ParameterError, match="cannot change balance_classes"):
+        changed.train(x=X, y="y", training_frame=frame)
