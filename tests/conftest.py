@@ -1,9 +1,12 @@
-"""Shared fixtures: paths of the H2O oracle data."""
+"""Shared fixtures: paths of the H2O oracle data, and genmodel (H2O's MOJO runtime) as a scorer."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 DATA = Path(__file__).parent / "data"
@@ -16,3 +19,37 @@ A_RUNS = ("A1_reg", "A2_bin", "A3_mult", "A4_pois", "A5_ae", "A6_nostd", "A7_rdr
 @pytest.fixture(scope="session")
 def h2o_dir() -> Path:
     return H2O
+
+
+@pytest.fixture(scope="session")
+def genmodel(tmp_path_factory):
+    """Return a function scoring (MOJO, frame) with genmodel's PredictCsv."""
+    h2o = pytest.importorskip("h2o")
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("Java is not installed: genmodel cannot run")
+    candidates = [Path(h2o.__file__).parent / "backend" / "bin" / "h2o.jar"]
+    try:
+        from h2o.backend.server import H2OLocalServer
+
+        candidates += [Path(p) for p in H2OLocalServer._jar_paths()]
+    except (ImportError, AttributeError):
+        pass
+    jar = next((p for p in candidates if p.is_file()), None)
+    if jar is None:
+        pytest.skip("the h2o package has no h2o.jar")
+    folder = tmp_path_factory.mktemp("genmodel")
+
+    def score(mojo: Path, frame: pd.DataFrame) -> pd.DataFrame:
+        source, output = folder / f"{mojo.stem}_in.csv", folder / f"{mojo.stem}_out.csv"
+        text = frame.to_csv(index=False)
+        # PredictCsv's CSV reader takes a backslash for an escape character
+        source.write_text(text.replace("\\", "\\\\"), encoding="utf-8")
+        command = [java, "-Dfile.encoding=UTF-8", "-cp", str(jar), "hex.genmodel.tools.PredictCsv",
+                   "--mojo", str(mojo), "--input", str(source), "--output", str(output),
+                   "--decimal"]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return pd.read_csv(output, dtype={"predict": str}, keep_default_na=False)
+
+    return score

@@ -259,3 +259,8 @@ def test_a_failing_fold_names_its_fold():
             tabdl.DeepLearningEstimator(
                 nfolds=2, fold_assignment="Modulo", missing_values_handling="Skip", **SMALL
             ).train(x=["PSA"], y="CAPSULE", training_frame=data, categorical_columns=["CAPSULE"])
+
+
+def test_fold_model_parameters_are_checked_before_any_training():
+    with pytest.raises(ParameterError, match="cross-validation models cannot be trained: balance"):
+        _train(nfolds=2, balance_classes=True)

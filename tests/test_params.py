@@ -94,6 +94,7 @@ def test_other_enums_are_canonicalised():
             "categorical_encoding": "one_hot_internal",
             "auc_type": "macro_ovr",
             "score_validation_sampling": "stratified",
+            "balance_classes": True,
             "fold_assignment": "modulo",
             "nfolds": 3,
         }
@@ -156,9 +157,9 @@ def test_an_unknown_parameter_suggests_the_closest_name():
         ),
         ({"custom_metric_func": 3}, ParameterTypeError, "custom_metric_func must be a callable"),
         (
-            {"class_sampling_factors": [1, 0]},
+            {"class_sampling_factors": [1, -0.5]},
             ParameterError,
-            r"class_sampling_factors\[1\] must be a number > 0",
+            r"class_sampling_factors\[1\] must be a number >= 0",
         ),
     ],
 )
@@ -212,6 +213,10 @@ RULE_CASES = [
     ({"fold_assignment": "Modulo"}, "applies only with cross-validation"),
     ({"checkpoint": "m", "nfolds": 3}, "not supported for checkpoint restarts"),
     ({"class_sampling_factors": [1.0, 2.0]}, "needs balance_classes=True"),
+    (
+        {"balance_classes": True, "weights_column": "w"},
+        "balance_classes=True cannot be combined with weights_column",
+    ),
     (
         {"checkpoint": "m", "initial_weights": [None, None, None]},
         "cannot be used with a checkpoint",
@@ -360,5 +365,6 @@ def test_reporting_parameters_are_available_and_unbuilt_features_are_named():
     from tabdl.params import check_available
 
     check_available(validate_parameters({"stopping_rounds": 3, "score_each_iteration": True}))
-    with pytest.raises(NotYetAvailableError, match="balance_classes"):
-        check_available(validate_parameters({"balance_classes": True}))
+    check_available(validate_parameters({"balance_classes": True}))
+    with pytest.raises(NotYetAvailableError, match="sparse"):
+        check_available(validate_parameters({"sparse": True}))

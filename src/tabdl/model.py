@@ -118,13 +118,20 @@ class FittedNetwork:
         return link_inverse(self.distribution)(f)
 
     def probabilities(self, out: np.ndarray) -> np.ndarray:
-        """Class probabilities from the softmax output, corrected for class balancing."""
+        """Class probabilities from the softmax output, corrected for class balancing.
+
+        H2O's ``GenModel.correctProbabilities``: ``p_c * prior_c / model_c`` (left alone where
+        either is 0), then divided by their sum, added in class order as Java does.
+        """
         if self.prior_class_distrib is None or self.model_class_distrib is None:
             return out
         prior, model = self.prior_class_distrib, self.model_class_distrib
         ratio = np.where((prior != 0) & (model != 0), prior / np.where(model == 0, 1, model), 1.0)
         probs = out * ratio
-        total = probs.sum(axis=1, keepdims=True)
+        total = probs[:, 0].copy()
+        for c in range(1, probs.shape[1]):
+            total += probs[:, c]
+        total = total[:, None]
         return np.where(total > 0, probs / np.where(total > 0, total, 1), probs)
 
     def _classification_output(self, probs: np.ndarray) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from tabdl.encoding import encode_labelled
 from tabdl.errors import DataError, TabdlError
 from tabdl.frame import NUMERIC, Frame, as_frame, like_input, numeric_values
 from tabdl.metrics.tables import H2OTable
-from tabdl.params import check_available
+from tabdl.params import check_available, validate_parameters
 from tabdl.training import Setup, draw_seed, prepare
 
 __all__ = ["CV_WEIGHTS", "CrossValidation", "cross_validate", "is_cross_validated"]
@@ -266,6 +266,10 @@ def cross_validate(
     params = {**params, "model_id": setup.params["model_id"] or next_model_id()}
     if params.get("seed", -1) == -1:
         params["seed"] = draw_seed()  # the folds and every model share it, as in H2O
+    try:  # H2O checks every fold model's parameters before it trains any
+        validate_parameters(_fold_params(params, params["model_id"], 0))
+    except TabdlError as error:
+        raise type(error)(f"the cross-validation models cannot be trained: {error}") from None
     folds, nfolds = _folds(setup, frame, params["seed"])
     _warn_missing_classes(setup, frame, folds, nfolds)
     special = [setup.checked["weights_column"], setup.checked["fold_column"]]

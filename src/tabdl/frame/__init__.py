@@ -47,6 +47,10 @@ class Frame:
         """Number of rows."""
         return self.table.num_rows
 
+    def take(self, index: np.ndarray) -> Frame:
+        """Return the rows at positions ``index`` (repeats allowed), in that order."""
+        return Frame(self.table.take(pa.array(index, type=pa.int64())), self.kinds, self.source)
+
 
 def _read_path(path: str) -> pa.Table:
     if not os.path.exists(path):

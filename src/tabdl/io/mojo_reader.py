@@ -245,6 +245,12 @@ def _threshold(ini: MojoIni) -> float:
         raise MojoError(f"the MOJO's default_threshold {text!r} is not a number") from None
 
 
+def _model_class_distrib(ini: MojoIni) -> np.ndarray | None:
+    """Return the balanced class distribution where genmodel corrects with it (``balance_classes``)."""
+    balanced = "balance_classes" in ini.info and ini.flag("balance_classes")
+    return ini.array("model_class_distrib", False) if balanced else None
+
+
 def read_mojo(path: str | os.PathLike) -> FittedNetwork:
     """Read an H2O Deep Learning MOJO file.
 
@@ -299,6 +305,6 @@ def read_mojo(path: str | os.PathLike) -> FittedNetwork:
         distribution=ini.text("distribution"),
         default_threshold=_threshold(ini),
         prior_class_distrib=ini.array("prior_class_distrib", False),
-        model_class_distrib=ini.array("model_class_distrib", False),
+        model_class_distrib=_model_class_distrib(ini),
         apply_offset=False,
     )

@@ -189,7 +189,16 @@ def _fold_assignment_needs_nfolds(p: Mapping[str, Any]) -> str | None:
 
 def _class_sampling_needs_balance(p: Mapping[str, Any]) -> str | None:
     if p["class_sampling_factors"] is not None and not p["balance_classes"]:
-        return "class_sampling_factors needs balance_classes=True"
+        return "class_sampling_factors needs balance_classes=True (H2O refuses it too)"
+    return None
+
+
+def _balance_without_weights(p: Mapping[str, Any]) -> str | None:
+    if p["balance_classes"] and p["weights_column"] is not None:
+        return (
+            "balance_classes=True cannot be combined with weights_column (H2O: 'not currently "
+            "supported together'); drop one, or give the classes weights instead of balancing"
+        )
     return None
 
 
@@ -263,6 +272,7 @@ PARAMETER_RULES: tuple[Rule, ...] = (
     _nfolds_or_fold_column,
     _fold_assignment_needs_nfolds,
     _class_sampling_needs_balance,
+    _balance_without_weights,
     _checkpoint_without_initial_weights,
     _checkpoint_without_cv,
     _initial_arrays_one_per_layer,
@@ -288,6 +298,11 @@ _NO_EFFECT: tuple[tuple[str, Callable[[Mapping[str, Any]], bool], str], ...] = (
     ),
     ("sparsity_beta", lambda p: not p["autoencoder"], "autoencoder=False"),
     ("max_after_balance_size", lambda p: not p["balance_classes"], "balance_classes=False"),
+    (
+        "score_validation_sampling",
+        lambda p: not p["balance_classes"],
+        "balance_classes=False (H2O stratifies the validation sample only when balancing)",
+    ),
     *(
         (name, lambda p: not p["elastic_averaging"], "elastic_averaging=False")
         for name in ("elastic_averaging_moving_rate", "elastic_averaging_regularization")
@@ -359,7 +374,10 @@ def _offset_for_regression(p: Mapping[str, Any], problem: Problem) -> str | None
 
 def _balance_for_classification(p: Mapping[str, Any], problem: Problem) -> str | None:
     if p["balance_classes"] and not problem.is_classifier:
-        return "balance_classes=True is for classification only"
+        return (
+            f"balance_classes=True is for classification only (H2O: 'balance_classes requires "
+            f"classification'); this is a {problem.category} problem"
+        )
     factors = p["class_sampling_factors"]
     if factors is not None and len(factors) != problem.n_classes:
         return (

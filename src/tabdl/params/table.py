@@ -51,7 +51,8 @@ BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
 AUTOENCODER = Feature("autoencoder training", True, 7)
 SPARSITY = Feature("the autoencoder sparsity penalty", True, 7)
 SELECTION = Feature("cross-validation", True, 8)
-DATA_OPTIONS = Feature("class balancing, encodings, hashing and sparse data", False, 9)
+DATA_OPTIONS = Feature("encodings, hashing and sparse data", False, 9)
+BALANCING = Feature("class balancing", True, 9)
 SCALE_OUT = Feature("multi-process training", False, 10)
 
 
@@ -524,8 +525,9 @@ PARAMETERS: tuple[Param, ...] = (
         False,
         Flag(),
         COMMON,
-        DATA_OPTIONS,
-        "Over/under-sample the classes to balance them.",
+        BALANCING,
+        "Over/under-sample the classes to balance them; probabilities are corrected back to the "
+        "original class distribution.",
     ),
     _P(
         "categorical_encoding",
@@ -542,10 +544,12 @@ PARAMETERS: tuple[Param, ...] = (
     _P(
         "class_sampling_factors",
         None,
-        OrNone(NumberList(POSITIVE)),
+        OrNone(NumberList(NON_NEGATIVE)),
         COMMON,
-        DATA_OPTIONS,
-        "Per-class sampling ratios for balance_classes.",
+        BALANCING,
+        "Per-class sampling ratios for balance_classes, in the order of the response levels; all "
+        "zeros ask for the balancing ratios, as H2O. H2O also takes negative ratios (dropping the "
+        "class); tabdl refuses them.",
     ),
     _P(
         "distribution",
@@ -625,7 +629,7 @@ PARAMETERS: tuple[Param, ...] = (
         5.0,
         POSITIVE,
         COMMON,
-        DATA_OPTIONS,
+        BALANCING,
         "Largest relative size of the training data after balancing.",
     ),
     _P(

@@ -45,6 +45,11 @@ FIXED = (
     "standardize",
     "tweedie_power",
     "use_all_factor_levels",
+    # H2O's restart does not copy these from the new parameters, so it keeps balancing (or not) as
+    # the checkpoint did whatever is given; tabdl takes them from the checkpoint and refuses a change
+    "balance_classes",
+    "class_sampling_factors",
+    "max_after_balance_size",
 )
 
 

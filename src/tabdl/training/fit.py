@@ -29,6 +29,11 @@ from tabdl.frame import Frame
 from tabdl.model import FittedNetwork
 from tabdl.nn.init import apply_user_arrays, initial_biases, random_weights
 from tabdl.training import Setup, draw_seed
+from tabdl.training.balance import (
+    balance_training_rows,
+    class_distribution,
+    stratified_validation_rows,
+)
 from tabdl.training.checkpoint import resumed_state
 from tabdl.training.loop import engine_config, has_momentum, train
 from tabdl.training.network_state import NetworkState
@@ -91,14 +96,19 @@ def _initial_state(setup: Setup, pretrained: Any = None) -> NetworkState:
     return NetworkState.create(spec, weights, biases, p["adaptive_rate"], has_momentum(p))
 
 
-def _fitted_network(setup: Setup, state: NetworkState, rows: TrainingRows) -> FittedNetwork:
-    """Return the scoring view of the state (weights as views) with the training class frequencies."""
+def _fitted_network(
+    setup: Setup, state: NetworkState, rows: TrainingRows, model_dist: np.ndarray | None
+) -> FittedNetwork:
+    """Return the scoring view of the state (weights as views) with the class distributions.
+
+    The prior is H2O's ``_priorClassDist``: the (weighted) frequencies of every non-missing label of
+    the training frame; ``model_dist`` is the balanced frame's (``None`` without balancing).
+    """
     info = setup.datainfo
     prior = None
     if info.response_domain is not None:
-        codes = rows.response[rows.usable].astype(np.int64)
-        counts = np.bincount(codes, minlength=len(info.response_domain))
-        prior = counts / counts.sum()
+        weights = rows.weights if info.weights is not None else None
+        prior = class_distribution(rows.response, len(info.response_domain), weights)
     return FittedNetwork(
         datainfo=info,
         spec=setup.spec,
@@ -107,7 +117,23 @@ def _fitted_network(setup: Setup, state: NetworkState, rows: TrainingRows) -> Fi
         category=setup.problem.category,
         distribution=setup.params["distribution"],
         prior_class_distrib=prior,
+        model_class_distrib=model_dist,
     )
+
+
+def _balanced(setup: Setup, rows: TrainingRows) -> tuple[Frame, np.ndarray | None]:
+    """Return the frame training iterates over: the training frame, or its balanced version (5.6)."""
+    p, info = setup.params, setup.datainfo
+    if not (p["balance_classes"] and setup.problem.is_classifier):
+        return setup.frame, None
+    balanced = balance_training_rows(
+        rows.response,
+        len(info.response_domain),
+        p["class_sampling_factors"],
+        p["max_after_balance_size"],
+        p["seed"],
+    )
+    return setup.frame.take(balanced.index), balanced.model_class_distrib
 
 
 def _scoring_rows(
@@ -119,8 +145,28 @@ def _scoring_rows(
     return rows if kept is None else rows.take(kept)
 
 
+def _validation_rows(setup: Setup) -> LabelledRows | None:
+    """Return the validation rows scored at each event: uniform, or stratified (with balancing)."""
+    p, info, valid = setup.params, setup.datainfo, setup.validation
+    if valid is None:
+        return None
+    target, seed = p["score_validation_samples"], p["seed"] + 1
+    stratified = (
+        p["score_validation_sampling"] == "Stratified"
+        and p["balance_classes"]
+        and setup.problem.is_classifier
+    )
+    if not stratified:
+        return _scoring_rows(info, valid, target, seed)
+    rows = encode_labelled(info, valid)
+    return rows.take(
+        stratified_validation_rows(rows.actual, len(info.response_domain), target, seed)
+    )
+
+
 def _scorer(
     setup: Setup,
+    train_frame: Frame,
     fitted: FittedNetwork,
     state: NetworkState,
     train_inputs: EncodedRows,
@@ -146,14 +192,10 @@ def _scorer(
         params=p,
         category=setup.problem.category,
         train_rows=_scoring_rows(
-            info, setup.frame, p["score_training_samples"], p["seed"], train_inputs
+            info, train_frame, p["score_training_samples"], p["seed"], train_inputs
         ),
-        valid_rows=(
-            None
-            if valid is None
-            else _scoring_rows(info, valid, p["score_validation_samples"], p["seed"] + 1)
-        ),
-        train_total=setup.frame.nrows,
+        valid_rows=_validation_rows(setup),
+        train_total=train_frame.nrows,
         valid_total=0 if valid is None else valid.nrows,
         on_event=on_event,
     )
@@ -201,11 +243,15 @@ def fit(
     if p["seed"] == -1:
         p["seed"] = draw_seed()
     rows = encode_training(info, setup.frame)
+    train_frame, model_dist = _balanced(setup, rows)
+    fitted_rows = rows
+    if train_frame is not setup.frame:
+        rows = encode_training(info, train_frame)
     resumed = checkpoint is not None
     state = resumed_state(checkpoint, setup.spec) if resumed else _initial_state(setup, pretrained)
     response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
     config = engine_config(setup.spec, p, p["seed"], setup.problem.category, response_transform)
-    fitted = _fitted_network(setup, state, rows)
+    fitted = _fitted_network(setup, state, fitted_rows, model_dist)
     unseen_na = unseen_na_buckets_of(info, rows, na_trains_bucket=True)
 
     def result_so_far(event: ScoringEvent) -> TrainingResult:
@@ -233,7 +279,7 @@ def fit(
         if on_scoring is not None and state.training_rows > 0:  # a model that has begun to train
             on_scoring(result_so_far(event))
 
-    scorer = _scorer(setup, fitted, state, rows.inputs, on_event, checkpoint)
+    scorer = _scorer(setup, train_frame, fitted, state, rows.inputs, on_event, checkpoint)
 
     def after_iteration(trained: NetworkState) -> bool:
         if console is not None:

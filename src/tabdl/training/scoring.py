@@ -22,7 +22,7 @@ import numpy as np
 
 from tabdl.encoding.datainfo import LabelledRows
 from tabdl.errors import NothingToScoreError
-from tabdl.rng import next_float, set_seed
+from tabdl.rng import next_float, set_seed, wrap_int64
 from tabdl.training.network_state import NetworkState
 from tabdl.training.stopping import stop_early, stopping_metric
 
@@ -45,29 +45,29 @@ METRIC_ACCESSORS = {
 
 
 @nb.njit(cache=True)
-def _bernoulli_rows(n_rows: int, fraction: np.float32, seed: int) -> np.ndarray:
+def _bernoulli_rows(n_rows: int, fraction: float, seed: int) -> np.ndarray:
     g = np.zeros(2, dtype=np.uint64)
-    set_seed(g, seed)
     keep = np.zeros(n_rows, dtype=np.bool_)
     count = 0
     for r in range(n_rows):
-        if next_float(g) < fraction or (count == 0 and r == n_rows - 1):
+        set_seed(g, seed + r)  # H2O re-seeds per row, so the sample does not depend on the chunks
+        if np.float64(next_float(g)) < fraction or (count == 0 and r == n_rows - 1):
             keep[r] = True
             count += 1
     return keep
 
 
 def sample_rows(n_rows: int, target: int, seed: int) -> np.ndarray | None:
-    """Rows of a scoring sample, as H2O's ``MRUtils.sampleFrame`` draws them on one chunk.
+    """Rows of a scoring sample, as H2O 3.46's ``MRUtils.sampleFrame`` draws them.
 
-    Each row is kept when a uniform float32 from the seeded generator is below ``target / n_rows``
-    (the last row is kept if no other was). Returns the kept row positions, or ``None`` when the
-    sample is the whole frame (``target`` 0, or at least ``n_rows``).
+    Row ``r`` is kept when a uniform float32, from the generator seeded ``seed + r``, is below the
+    double ``target / n_rows`` (the last row is kept if no other was). Returns the kept row
+    positions, or ``None`` when the sample is the whole frame (``target`` 0, or at least ``n_rows``).
     """
-    fraction = np.float32(target / n_rows) if target > 0 else np.float32(1.0)
+    fraction = target / n_rows if target > 0 else 1.0
     if fraction >= 1.0:
         return None
-    return np.flatnonzero(_bernoulli_rows(n_rows, fraction, seed))
+    return np.flatnonzero(_bernoulli_rows(n_rows, fraction, wrap_int64(seed)))
 
 
 @dataclass(frozen=True)
