@@ -6,6 +6,10 @@ numeric and categorical predictors, missing values and a level unseen in trainin
 ``multinomial_mojo.zip`` and ``autoencoder_mojo.zip`` are H2O-3 3.46.0.11 Deep Learning MOJOs
 trained on it, and
 ``*_h2o_pred.csv`` are H2O's own predictions on the test frame.
+
+``prostate.csv`` (380 rows; binary response ``CAPSULE``, an ``ID`` column) and ``iris.csv`` (150
+rows; response ``species``, 3 classes) are the copies that H2O-3's Python package ships (Apache-2.0),
+used by H2O's own examples.
 """
 
 from __future__ import annotations
