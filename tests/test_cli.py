@@ -118,6 +118,7 @@ def test_export_writes_an_onnx_graph(trained, tmp_path, capsys):
         (["train", TRAIN, "--y", "y", "--custom-metric-func", "f"], "use the Python API"),
         (["train", TRAIN, "--y", "y", "--categorical", "nope"], "--categorical names nope"),
         (["train", TRAIN, "--epochs", "1"], "required: --y"),
+        (["train", TRAIN, "--y", "y", "--out", "/no/such/folder/m.tabdl"], "does not exist"),
         (["predict", "nope.tabdl", TEST], "no such model file"),
         (["predict", TEST, TEST], "neither a tabdl model file"),
         (["export", H2O / "A2_bin" / "model.zip"], "one of the arguments --mojo --onnx"),

@@ -252,6 +252,9 @@ def _note(message: str) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    folder = Path(args.out).parent
+    if not folder.is_dir():  # say so before training, not after
+        raise DataError(f"cannot write the model to {args.out}: the folder {folder} does not exist")
     categorical = _columns(args.categorical)
     train, validation = _data(args.data, categorical), _data(args.validation, categorical)
     model = DeepLearningEstimator(**{"model_id": Path(args.out).stem, **args.params})
