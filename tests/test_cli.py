@@ -22,8 +22,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:model id .* now names the loaded
 
 TRAIN, TEST = datasets.path("synthetic_train.csv"), datasets.path("synthetic_test.csv")
 #: A small reproducible model, in Python and as command-line options.
-PARAMS = dict(hidden=[5, 3], epochs=2.0, seed=7, reproducible=True, activation="Tanh")
-OPTIONS = ["--hidden", "5,3", "--epochs=2", "--seed", "7", "--reproducible", "--activation", "tanh"]
+PARAMS = dict(
+    hidden=[5, 3], epochs=2.0, seed=7, reproducible=True, activation="Tanh", standardize=False
+)
+OPTIONS = ["--hidden", "5,3", "--epochs=2", "--seed", "7", "--reproducible", "--activation", "tanh",
+           "--standardize", "false"]  # fmt: skip
 X = "x1,x2,x3,c1,c2"
 
 

@@ -182,7 +182,10 @@ def split_parameters(
     while i < len(tokens):
         token = tokens[i]
         option, has_value, value = token.partition("=")
-        if option in own or not token.startswith("--") or token == "--":
+        if token == "--":  # the rest is positional
+            rest += tokens[i:]
+            break
+        if option in own or not token.startswith("--"):
             takes_value = option in own and own[option].nargs != 0 and not has_value
             rest += tokens[i : i + (2 if takes_value else 1)]
             i += 2 if takes_value else 1
