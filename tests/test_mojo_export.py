@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import tabdl
+from tabdl.encoding.categorical import CategoricalEncoder
 from tabdl.errors import DataError
 from tabdl.frame import as_frame
 from tabdl.io.mojo_reader import read_mojo
@@ -328,11 +329,19 @@ def _maxout(ae):
                                                             output="Maxout"))  # fmt: skip
 
 
+_ENUM_LIMITED = CategoricalEncoder("EnumLimited", ("c1",), ("c1",), (("a", "other"),), (), (True,))
+
+
+def _encoded(fitted, **changes):
+    """The network with a frame encoding or feature hashing (tests/test_encodings.py trains them)."""
+    return dataclasses.replace(fitted, datainfo=dataclasses.replace(fitted.datainfo, **changes))
+
+
 #: case -> (the network to write, from a trained regression and an imported autoencoder;
 #: the parameters; what the error says)
 REFUSALS = {
-    "encoding": (lambda reg, ae: reg, {"categorical_encoding": "Binary"}, "categorical_encoding"),
-    "hashing": (lambda reg, ae: reg, {"max_categorical_features": 4}, "hashes categoricals"),
+    "encoding": (lambda reg, ae: _encoded(reg, encoder=_ENUM_LIMITED), {}, "'EnumLimited'"),
+    "hashing": (lambda reg, ae: _encoded(reg, hash_width=4), {}, "hashes categoricals"),
     "nan weights": (lambda reg, ae: _nan_weights(reg), {}, "NaN"),
     "ae fill": (lambda reg, ae: _filled(ae), {}, "autoencoder.*missing numeric"),
     "maxout ae": (lambda reg, ae: _maxout(ae), {}, "Maxout autoencoder"),

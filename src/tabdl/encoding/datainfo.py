@@ -20,11 +20,12 @@ from typing import Any
 import numba as nb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from tabdl.distributions import LINKS
+from tabdl.encoding.categorical import CategoricalEncoder
 from tabdl.encoding.columns import Columns
+from tabdl.encoding.hashing import hashed_slots
+from tabdl.encoding.levels import level_codes
 from tabdl.errors import DataError
 from tabdl.frame import CATEGORICAL, Frame, level_strings, numeric_values, sorted_levels
 
@@ -51,6 +52,9 @@ class DataInfo:
     offset: str | None = None
     fold: str | None = None
     skip_missing: bool = False
+    encoder: CategoricalEncoder | None = None  # a frame encoding applied first (Binary, Eigen, ...)
+    hash_width: int | None = None  # max_categorical_features, when it hashes the one-hot inputs
+    hash_seed: int = 0  # the model seed that seeds the hash
 
     @property
     def cat_offsets(self) -> np.ndarray:
@@ -61,8 +65,8 @@ class DataInfo:
 
     @property
     def num_start(self) -> int:
-        """Index of the first numeric input."""
-        return int(self.cat_offsets[-1])
+        """Index of the first numeric input (after the hashed slots when hashing)."""
+        return int(self.cat_offsets[-1]) if self.hash_width is None else self.hash_width
 
     @property
     def full_n(self) -> int:
@@ -80,8 +84,18 @@ class DataInfo:
         drop = 0 if self.use_all_factor_levels else 1
         return [len(d) - drop for d in self.domains]
 
+    @property
+    def source_predictors(self) -> tuple[str, ...]:
+        """Predictor columns a frame to score must have (before any frame encoding)."""
+        return self.encoder.predictors if self.encoder is not None else self.predictors
+
     def coef_names(self) -> list[str]:
-        """Names of the expanded inputs: ``col.level``, ``col.missing(NA)``, then numerics."""
+        """Names of the expanded inputs: ``col.level``, ``col.missing(NA)``, then numerics.
+
+        With feature hashing the categorical inputs are named ``hash.0``, ``hash.1``, ...
+        """
+        if self.hash_width is not None:
+            return [f"hash.{k}" for k in range(self.hash_width)] + list(self.num_names)
         names: list[str] = []
         start = 0 if self.use_all_factor_levels else 1
         for col, domain in zip(self.cat_names, self.domains, strict=True):
@@ -148,19 +162,42 @@ def _weighted_welford(
     return mean, np.sqrt((m2 / total) * (n / (n - 1)))
 
 
+def _is_boolean(values: np.ndarray) -> bool:
+    present = values[~np.isnan(values)]
+    return (
+        present.size > 1
+        and present.min() == 0.0
+        and present.max() == 1.0
+        and bool(np.all((present == 0.0) | (present == 1.0)))
+    )
+
+
+def _boolean_mean_sd(values: np.ndarray) -> tuple[float, float]:
+    """H2O's RollupStats shortcut for a column of 0s and 1s: the mean and sd from the two counts."""
+    ones = int(np.count_nonzero(values == 1.0))
+    rows = ones + int(np.count_nonzero(values == 0.0))
+    mean = ones / rows
+    m2 = (rows - ones) * (0.0 - mean) * (0.0 - mean) + ones * (1.0 - mean) * (1.0 - mean)
+    return mean, float(np.sqrt(m2 / (rows - 1)))
+
+
 def _weighted_mean_sd(
     values: np.ndarray, weights: np.ndarray | None, response: bool = False
 ) -> tuple[float, float]:
     """Mean and sample standard deviation over the non-missing values, as H2O's rollups give them.
 
     Unweighted: Welford's sequential algorithm, which H2O's RollupStats uses within a chunk (equal to
-    H2O to the last bit on single-chunk frames). With observation weights: the weighted mean, and the
+    H2O to the last bit on single-chunk frames), or for a column of 0s and 1s RollupStats' shortcut
+    from the two counts (checked on the Binary encoding's bit columns, tests/data/h2o_encodings).
+    With observation weights: the weighted mean, and the
     weighted variance scaled by ``n/(n-1)`` where ``n`` counts the non-missing values of non-zero
     weight, accumulated as H2O does for a predictor or for the ``response`` (checked against H2O
     3.46.0.11, tests/data/h2o_datainfo and tests/data/h2o_train). An overflow gives inf or NaN,
     which :func:`_check_statistics` reports.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
+    if weights is None and _is_boolean(values):
+        return _boolean_mean_sd(values)
     if weights is None:
         mean, m2, n = _welford(values)
         return (mean, float(np.sqrt(m2 / (n - 1)))) if n > 1 else (mean, 0.0)
@@ -198,8 +235,28 @@ def _check_statistics(names, mul, sub, weights_column) -> None:
         raise DataError(f"the standardisation of column(s) {bad} overflowed{cause}")
 
 
+def kept_predictors(frame: Frame, columns: Columns, p: Mapping[str, Any]) -> list[str]:
+    """Return the predictors H2O keeps: without constant columns (``ignore_const_cols``) or levelless ones."""
+    predictors = [
+        n
+        for n in columns.predictors
+        if not (p["ignore_const_cols"] and _is_constant(frame, n))
+        and not (frame.kinds[n] == CATEGORICAL and not sorted_levels(frame, n))  # no level at all
+    ]
+    if not predictors:
+        raise DataError(
+            "every predictor column is constant; nothing can be learned "
+            "(set ignore_const_cols=False to keep constant columns)"
+        )
+    return predictors
+
+
 def fit_datainfo(
-    frame: Frame, columns: Columns, p: Mapping[str, Any], response_domain: list[str] | None
+    frame: Frame,
+    columns: Columns,
+    p: Mapping[str, Any],
+    response_domain: list[str] | None,
+    domains: Mapping[str, tuple[str, ...]] | None = None,
 ) -> DataInfo:
     """Build the DataInfo of a training frame (H2O's ``DeepLearning.makeDataInfo``).
 
@@ -214,6 +271,8 @@ def fit_datainfo(
         ``ignore_const_cols``, ``missing_values_handling``, ``distribution``).
     response_domain : list of str or None
         Class levels for classification.
+    domains : mapping, optional
+        Levels of categorical columns in an order other than sorted (a frame encoding's output).
 
     Returns
     -------
@@ -221,20 +280,10 @@ def fit_datainfo(
         The encoder, fit on ``frame``.
 
     """
-    predictors = [
-        n
-        for n in columns.predictors
-        if not (p["ignore_const_cols"] and _is_constant(frame, n))
-        and not (frame.kinds[n] == CATEGORICAL and not sorted_levels(frame, n))  # no level at all
-    ]
-    if not predictors:
-        raise DataError(
-            "every predictor column is constant; nothing can be learned "
-            "(set ignore_const_cols=False to keep constant columns)"
-        )
+    predictors = kept_predictors(frame, columns, p)
     cats = [n for n in predictors if frame.kinds[n] == CATEGORICAL]
     nums = [n for n in predictors if frame.kinds[n] != CATEGORICAL]
-    domain_of = {n: tuple(sorted_levels(frame, n)) for n in cats}
+    domain_of = {n: tuple((domains or {}).get(n) or sorted_levels(frame, n)) for n in cats}
     cats = exchange_sort_by_cardinality(cats, [len(domain_of[n]) for n in cats])
 
     weights = (
@@ -333,35 +382,13 @@ class EncodedRows:
 
 def check_scoring_columns(info: DataInfo, frame: Frame) -> None:
     """Raise a :class:`DataError` naming every predictor the frame lacks."""
-    missing = [n for n in info.predictors if n not in frame.kinds]
+    needed = info.source_predictors
+    missing = [n for n in needed if n not in frame.kinds]
     if missing:
         raise DataError(
             f"the frame lacks column(s) {missing} that the model was trained on; "
-            f"it needs {list(info.predictors)}"
+            f"it needs {list(needed)}"
         )
-
-
-def _spell_booleans_like(strings: np.ndarray, domain: tuple[str, ...]) -> np.ndarray:
-    """Spell boolean levels as the domain does (``True``, ``TRUE``, ...), so they are not unseen."""
-    spelling = {level.lower(): level for level in domain if level.lower() in ("true", "false")}
-    return np.array([spelling.get(v, v) if v is not None else None for v in strings], dtype=object)
-
-
-def _level_codes(frame: Frame, name: str, domain: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each value's level in ``domain`` (-1 if missing or unseen), and the missing mask."""
-    column = frame.table.column(name)
-    dtype = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
-    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(dtype)
-        codes = pc.index_in(column, value_set=pa.array(domain, type=dtype))
-        missing = np.asarray(column.is_null())
-        return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), missing
-    strings = level_strings(frame, name)
-    if pa.types.is_boolean(dtype):
-        strings = _spell_booleans_like(strings, domain)
-    codes = pd.Index(domain, dtype=object).get_indexer(strings).astype(np.int64)
-    return codes, np.asarray(pd.isna(strings))
 
 
 def encode(info: DataInfo, frame: Frame) -> EncodedRows:
@@ -372,19 +399,23 @@ def encode(info: DataInfo, frame: Frame) -> EncodedRows:
     value takes ``info.num_na_fill``.
     """
     check_scoring_columns(info, frame)
+    if info.encoder is not None:
+        frame = info.encoder.apply(frame)
     n = frame.nrows
     offsets = info.cat_offsets
     slots = np.empty((n, len(info.cat_names)), dtype=np.int64)
     missing = np.zeros(n, dtype=bool)
     shift = 0 if info.use_all_factor_levels else 1
     for i, (name, domain) in enumerate(zip(info.cat_names, info.domains, strict=True)):
-        codes, is_missing = _level_codes(frame, name, domain)
+        codes, is_missing = level_codes(frame, name, domain)
         missing |= is_missing
         slot = codes - shift + offsets[i]
         slot[codes < 0] = offsets[i + 1] - 1
         if shift:
             slot[codes == 0] = -1
         slots[:, i] = slot
+    if info.hash_width is not None:
+        slots = hashed_slots(slots, info.hash_width, info.hash_seed)
     numeric = np.empty((n, len(info.num_names)), dtype=np.float64)
     for j, name in enumerate(info.num_names):
         values = finite_values(frame, name, "the numeric column")

@@ -609,9 +609,17 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     for i in range(cat_slots.shape[1]):
         slot = cat_slots[row, i]
         if slot >= 0:
-            A[slot] = 1.0
-            in_idx[n_in_idx] = slot
-            n_in_idx += 1
+            if A[slot] == 0.0:
+                in_idx[n_in_idx] = slot
+                n_in_idx += 1
+            A[slot] += 1.0  # hashed slots (max_categorical_features) can collide and add up
+    for k in range(1, n_in_idx):  # keep the active slots ascending (hashed slots come unordered)
+        v = in_idx[k]
+        m = k - 1
+        while m >= 0 and in_idx[m] > v:
+            in_idx[m + 1] = in_idx[m]
+            m -= 1
+        in_idx[m + 1] = v
     for j in range(numeric.shape[1]):
         v = numeric[row, j]
         A[num_start + j] = 0.0 if v != v else v

@@ -193,6 +193,8 @@ def unseen_na_buckets_of(
     datainfo: DataInfo, rows: TrainingRows, na_trains_bucket: bool = False
 ) -> np.ndarray:
     """:func:`unseen_na_buckets` for training rows already encoded."""
+    if datainfo.hash_width is not None:  # hashed inputs mix levels: no input is only an NA bucket
+        return np.zeros(datainfo.full_n, dtype=bool)
     slots = rows.inputs.cat_slots[rows.usable]
     buckets = datainfo.cat_offsets[1:] - 1
     used = (slots == buckets[None, :]).any(axis=0)

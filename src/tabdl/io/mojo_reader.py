@@ -8,6 +8,7 @@ the offset column is ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import zipfile
@@ -18,6 +19,7 @@ import numpy as np
 from tabdl.distributions import LINKS
 from tabdl.encoding.datainfo import DataInfo
 from tabdl.errors import MojoError
+from tabdl.io.mojo_encoding import encoder_from_mojo
 from tabdl.model import FittedNetwork
 from tabdl.nn import NetworkSpec, base_activation
 
@@ -32,6 +34,8 @@ class MojoIni:
     info: dict[str, str]
     columns: list[str]
     domains: dict[int, list[str]]
+    orig_names: list[str] | None = None  # the frame's columns before a Binary/Eigen/LabelEncoder
+    orig_domains: list[list[str] | None] | None = None  # their levels (None for a numeric)
 
     def text(self, key: str) -> str:
         """Return a required key's raw value."""
@@ -93,17 +97,32 @@ def _unescape(level: str) -> str:
 
 def _read_domain(archive: zipfile.ZipFile, name: str, size: int, escaped: bool) -> list[str]:
     try:
-        text = archive.read(f"domains/{name}").decode("utf-8")
+        text = archive.read(name).decode("utf-8")
     except KeyError:
-        raise MojoError(
-            f"the MOJO lists domain file domains/{name} but does not contain it"
-        ) from None
+        raise MojoError(f"the MOJO lists the file {name} but does not contain it") from None
     levels = text.split("\n")
     if levels and levels[-1] == "":
         levels.pop()
     if len(levels) != size:
-        raise MojoError(f"domains/{name} has {len(levels)} levels; model.ini says {size}")
+        raise MojoError(f"{name} has {len(levels)} lines; model.ini says {size}")
     return [_unescape(v) for v in levels] if escaped else levels
+
+
+def _read_orig_columns(archive: zipfile.ZipFile, info: dict[str, str]) -> tuple:
+    """Read the pre-encoding columns and levels an encoded MOJO lists (``_orig_names``, ...)."""
+    if "_n_orig_names" not in info:
+        return None, None
+    try:
+        names = _read_domain(archive, "_orig_names", int(info["_n_orig_names"]), False)
+        domains = []
+        for i in range(int(info.get("_n_orig_domain_values", "0"))):
+            size = int(info.get(f"_m_orig_domain_values_{i}", "0"))
+            domains.append(
+                _read_domain(archive, f"_orig_domain_values_{i}", size, False) if size else None
+            )
+    except ValueError:
+        raise MojoError("the MOJO's _n_orig_* keys should be integers") from None
+    return names, domains
 
 
 def parse_model_ini(archive: zipfile.ZipFile) -> MojoIni:
@@ -136,8 +155,8 @@ def parse_model_ini(archive: zipfile.ZipFile) -> MojoIni:
         if not match:
             raise MojoError(f"cannot read the domain line {entry!r} of model.ini")
         index, size, name = int(match[1]), int(match[2]), match[3]
-        domains[index] = _read_domain(archive, name, size, escaped)
-    return MojoIni(info, columns, domains)
+        domains[index] = _read_domain(archive, f"domains/{name}", size, escaped)
+    return MojoIni(info, columns, domains, *_read_orig_columns(archive, info))
 
 
 def _check_algorithm(ini: MojoIni) -> None:
@@ -292,6 +311,13 @@ def read_mojo(path: str | os.PathLike) -> FittedNetwork:
         raise MojoError(f"the MOJO's category {category!r} is not one a Deep Learning model has")
     spec, weights, biases = _network(ini, category)
     info = _datainfo(ini, category)
+    if info.full_n != spec.units[0] and info.cat_names and spec.units[0] < info.full_n:
+        raise MojoError(
+            f"the MOJO's network takes {spec.units[0]} inputs for {info.full_n} one-hot inputs: it "
+            "was trained with max_categorical_features (feature hashing), which H2O's MOJO cannot "
+            "score (it stores neither the hash width nor the seed); retrain without it"
+        )
+    info = dataclasses.replace(info, encoder=encoder_from_mojo(ini))
     if info.full_n != spec.units[0]:
         raise MojoError(
             f"the MOJO's inputs disagree: its columns expand to {info.full_n} inputs, its network takes {spec.units[0]}"

@@ -41,6 +41,12 @@ import numpy as np
 from tabdl.encoding.datainfo import DataInfo
 from tabdl.errors import DataError
 from tabdl.io.atomic import write_atomically
+from tabdl.io.mojo_encoding import (
+    encoding_files,
+    encoding_keys,
+    genmodel_encoding,
+    projection_array,
+)
 from tabdl.model import FittedNetwork
 from tabdl.nn import base_activation
 
@@ -53,8 +59,6 @@ ACTIVATIONS = ("Tanh", "Rectifier", "ExpRectifier", "Maxout")
 CATEGORIES = ("Regression", "Binomial", "Multinomial", "AutoEncoder")
 DISTRIBUTIONS = ("gaussian", "bernoulli", "multinomial", "poisson", "gamma", "tweedie", "laplace",
                  "quantile", "huber")  # fmt: skip
-#: ``categorical_encoding`` values that leave the frame to the one-hot DataInfo (``_genmodel_encoding = AUTO``).
-ONE_HOT_ENCODINGS = ("AUTO", "OneHotInternal", "SortByResponse")
 
 
 # ---- numbers as Java prints them --------------------------------------------------------------
@@ -158,19 +162,7 @@ def _check_model(fitted: FittedNetwork, params: Mapping[str, Any]) -> None:
             f"cannot write a MOJO for a model with an offset column ({info.offset!r}): H2O's MOJO "
             "scorer (genmodel) ignores offsets, so the MOJO would predict without it"
         )
-    encoding = params.get("categorical_encoding", "AUTO")
-    if encoding not in ONE_HOT_ENCODINGS:
-        raise DataError(
-            f"cannot write a MOJO for categorical_encoding={encoding!r}: this writer stores the "
-            "one-hot encoding inside the network only (AUTO, OneHotInternal, SortByResponse)"
-        )
-    hashing = params.get("max_categorical_features")
-    if hashing is not None and int(hashing) < info.num_start:
-        raise DataError(
-            f"cannot write a MOJO for a model that hashes categoricals (max_categorical_features="
-            f"{hashing} < {info.num_start} one-hot inputs): genmodel's Deep Learning scorer has no "
-            "hashing"
-        )
+    genmodel_encoding(info)  # raises for EnumLimited and feature hashing
     if fitted.category not in CATEGORIES:
         raise DataError(f"cannot write a MOJO for a {fitted.category!r} model")
     if fitted.distribution not in DISTRIBUTIONS:
@@ -332,8 +324,9 @@ def _network_keys(fitted: FittedNetwork, params: Mapping[str, Any]) -> list[tupl
     return [
         *keys,
         ("hidden_dropout_ratios", _doubles(ratios)),
-        ("_genmodel_encoding", "AUTO"),
-        ("_orig_projection_array", "null"),
+        ("_genmodel_encoding", genmodel_encoding(info)),
+        *encoding_keys(info),
+        ("_orig_projection_array", _doubles(projection_array(info))),
     ]
 
 
@@ -384,7 +377,9 @@ def _mojo_entries(fitted: FittedNetwork, params: Mapping[str, Any]) -> list[tupl
         digest.update(data)
     uuid = str(int.from_bytes(digest.digest()[:8], "big", signed=True))
     keys = [(k, uuid if k == "uuid" else v) for k, v in keys]
-    return [("model.ini", _encode(_model_ini(keys, info))), *domains]
+    originals = [(name, _encode("".join(f"{v}\n" for v in lines)))
+                 for name, lines in encoding_files(info)]  # fmt: skip
+    return [("model.ini", _encode(_model_ini(keys, info))), *originals, *domains]
 
 
 # ---- the file -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import pandas as pd
 from safetensors.numpy import load as load_tensors
 from safetensors.numpy import save as save_tensors
 
+from tabdl.encoding.categorical import CategoricalEncoder
 from tabdl.encoding.datainfo import DataInfo
 from tabdl.errors import DataError
 from tabdl.io.atomic import write_atomically
@@ -75,6 +76,8 @@ def _datainfo_json(info: DataInfo) -> dict[str, Any]:
     for f in dataclasses.fields(info):
         value = getattr(info, f.name)
         out[f.name] = value.tolist() if isinstance(value, np.ndarray) else value
+    if info.encoder is not None:
+        out["encoder"] = info.encoder.to_json()
     return out
 
 
@@ -87,6 +90,8 @@ def _datainfo_from_json(d: Mapping[str, Any]) -> DataInfo:
     values["domains"] = tuple(tuple(dom) for dom in values["domains"])
     if values.get("response_domain") is not None:
         values["response_domain"] = tuple(values["response_domain"])
+    if values.get("encoder") is not None:
+        values["encoder"] = CategoricalEncoder.from_json(values["encoder"])
     return DataInfo(**values)
 
 

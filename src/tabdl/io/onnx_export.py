@@ -159,8 +159,26 @@ def _uses_offset(fitted: FittedNetwork) -> bool:
     return fitted.category == "Regression" and fitted.apply_offset and info.offset is not None
 
 
+def _check_encoding(fitted: FittedNetwork) -> None:
+    """Refuse the options whose input encoding the graph does not build (it builds one-hot)."""
+    info = fitted.datainfo
+    if info.hash_width is not None:
+        raise OnnxExportError(
+            f"cannot export to ONNX a model that hashes categoricals (max_categorical_features="
+            f"{info.hash_width}): the graph encodes categoricals one-hot; save it with save_model instead"
+        )
+    scheme = info.encoder.scheme if info.encoder is not None else "OneHotInternal"
+    if scheme not in ("OneHotInternal", "SortByResponse"):
+        raise OnnxExportError(
+            f"cannot export to ONNX a model with categorical_encoding={scheme!r}: the graph encodes "
+            "categoricals one-hot (AUTO, OneHotInternal, SortByResponse); save it with save_model, "
+            "or as a MOJO (Binary, Eigen, LabelEncoder)"
+        )
+
+
 def _check_exportable(fitted: FittedNetwork) -> None:
     """Raise an :class:`OnnxExportError` for the first thing the graph cannot express."""
+    _check_encoding(fitted)
     _check_network(fitted)
     _check_names(fitted)
 

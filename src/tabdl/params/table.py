@@ -51,8 +51,9 @@ BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
 AUTOENCODER = Feature("autoencoder training", True, 7)
 SPARSITY = Feature("the autoencoder sparsity penalty", True, 7)
 SELECTION = Feature("cross-validation", True, 8)
-DATA_OPTIONS = Feature("encodings, hashing and sparse data", False, 9)
+DATA_OPTIONS = Feature("sparse data", False, 9)
 BALANCING = Feature("class balancing", True, 9)
+ENCODINGS = Feature("categorical encodings and feature hashing", True, 9)
 SCALE_OUT = Feature("multi-process training", False, 10)
 
 
@@ -322,8 +323,9 @@ PARAMETERS: tuple[Param, ...] = (
         2147483647,
         Interval(low=1, integer=True),
         ALGORITHM,
-        DATA_OPTIONS,
-        "Maximum number of one-hot inputs, enforced by feature hashing.",
+        ENCODINGS,
+        "Maximum number of one-hot inputs, enforced by feature hashing (MurmurHash2 of the input "
+        "index, seeded by the model seed).",
     ),
     _P(
         "max_confusion_matrix_size",
@@ -534,9 +536,9 @@ PARAMETERS: tuple[Param, ...] = (
         "AUTO",
         CATEGORICAL_ENCODINGS,
         COMMON,
-        DATA_OPTIONS,
-        "Encoding of categorical columns; AUTO is OneHotInternal (available); the others arrive "
-        "with issue 9.",
+        ENCODINGS,
+        "Encoding of categorical columns: AUTO (OneHotInternal), Binary, Eigen, LabelEncoder, "
+        "SortByResponse or EnumLimited; Enum and OneHotExplicit are refused, as in H2O.",
     ),
     _P(
         "checkpoint", None, OrNone(ModelRef()), COMMON, PERSISTENCE, "Continue training this model."
@@ -747,7 +749,6 @@ PARAMETERS: tuple[Param, ...] = (
 )
 
 _OFF_VALUES = {
-    "categorical_encoding": ("OneHotInternal",),  # what AUTO is, and all tabdl encodes today
     "stopping_rounds": (0,),
     "overwrite_with_best_model": (False,),
     "classification_stop": (-1.0,),

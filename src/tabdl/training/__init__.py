@@ -7,12 +7,15 @@ values, and fit the encoder and network spec.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tabdl.encoding import Columns, DataInfo, category_of, fit_datainfo, select_columns
-from tabdl.errors import DataError
+from tabdl.encoding.categorical import fit_encoder, sort_response
+from tabdl.encoding.datainfo import finite_values, kept_predictors
+from tabdl.errors import DataError, ParameterError
 from tabdl.frame import Frame, as_frame
 from tabdl.nn import NetworkSpec, base_activation
 from tabdl.params import Problem, check_problem_rules, resolve, validate_parameters
@@ -90,9 +93,45 @@ def prepare(
         missing = [n for n in columns.predictors if n not in validation.kinds]
         if missing:
             raise DataError(f"the validation frame lacks column(s) {missing} of the training frame")
-    info = fit_datainfo(frame, columns, resolved, classes)
+    info = _fit_inputs(frame, columns, resolved, classes)
     spec = network_spec(info, resolved, category)
     return Setup(frame, columns, problem, checked, resolved, info, spec, validation)
+
+
+def _fit_inputs(
+    frame: Frame, columns: Columns, resolved: dict[str, Any], classes: list[str] | None
+) -> DataInfo:
+    """Fit the frame encoding (``categorical_encoding``), the DataInfo, and feature hashing."""
+    predictors = kept_predictors(frame, columns, resolved)
+    response = None
+    if columns.response is not None and resolved["categorical_encoding"] == "SortByResponse":
+        response = sort_response(frame, columns, classes)
+    weights = (
+        finite_values(frame, columns.weights, "the weights column") if columns.weights else None
+    )
+    encoder = fit_encoder(frame, columns, predictors, resolved, response, weights)
+    if encoder is None:
+        info = fit_datainfo(frame, columns, resolved, classes)
+    else:
+        # As H2O: constant columns go before the encoding, whose outputs are all kept.
+        encoded = dataclasses.replace(columns, predictors=tuple(encoder.output_names()))
+        info = fit_datainfo(
+            encoder.apply(frame), encoded, {**resolved, "ignore_const_cols": False}, classes,
+            encoder.output_domains(),
+        )  # fmt: skip
+        info = dataclasses.replace(info, encoder=encoder)
+    width = resolved["max_categorical_features"]
+    if width < info.num_start:  # H2O hashes only when the one-hot inputs are wider than the limit
+        if resolved["autoencoder"]:
+            raise ParameterError(
+                f"max_categorical_features={width} would hash the {info.num_start} one-hot inputs "
+                "of an autoencoder, which tabdl does not support; raise it to at least "
+                f"{info.num_start} or use categorical_encoding='Binary' or 'Eigen'"
+            )
+        if resolved["seed"] == -1:
+            resolved["seed"] = draw_seed()  # the hash needs the seed now
+        info = dataclasses.replace(info, hash_width=int(width), hash_seed=int(resolved["seed"]))
+    return info
 
 
 def draw_seed() -> int:
