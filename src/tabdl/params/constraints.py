@@ -62,6 +62,26 @@ class OneOf(Constraint):
 
 
 @dataclass(frozen=True)
+class DeviceName(Constraint):
+    """A torch device for the batch engine: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``."""
+
+    def check(self, name: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ParameterTypeError(f"{name} must be a string such as 'cpu'; got {value!r}")
+        device = value.strip().lower()
+        head, _, index = device.partition(":")
+        if device in ("auto", "cpu", "cuda") or (head == "cuda" and index.isdigit()):
+            return device
+        raise ParameterError(
+            f"{name}={value!r} is not a device: use 'auto' (a GPU when present), 'cpu', 'cuda' or "
+            "'cuda:N'"
+        )
+
+    def describe(self) -> str:
+        return "`auto`, `cpu`, `cuda` or `cuda:N`"
+
+
+@dataclass(frozen=True)
 class Flag(Constraint):
     """A boolean."""
 

@@ -14,6 +14,7 @@ from tabdl.params.constraints import (
     ColumnList,
     ColumnRef,
     Constraint,
+    DeviceName,
     Flag,
     FrameList,
     Function,
@@ -47,7 +48,7 @@ ENCODING = Feature("data encoding and scoring", True)
 TRAINING = Feature("training (the online engine)", True, 3)
 REPORTING = Feature("metrics, scoring history and early stopping", True, 4)
 PERSISTENCE = Feature("checkpoints and model export", True, 5)
-BATCH = Feature("the batch engine (mini_batch_size > 1)", False, 6)
+BATCH = Feature("the batch engine (mini_batch_size > 1)", True, 6)
 AUTOENCODER = Feature("autoencoder training", True, 7)
 SPARSITY = Feature("the autoencoder sparsity penalty", True, 7)
 SELECTION = Feature("cross-validation", True, 8)
@@ -350,6 +351,14 @@ PARAMETERS: tuple[Param, ...] = (
         ALGORITHM,
         BATCH,
         "Rows per update; above 1 selects the batch engine.",
+    ),
+    _P(
+        "device",
+        "auto",
+        DeviceName(),
+        ALGORITHM,
+        BATCH,
+        "tabdl's addition: where the batch engine trains (`auto`: a CUDA GPU when present).",
     ),
     _P(
         "momentum_ramp",

@@ -22,6 +22,7 @@ from tabdl.encoding import (
     encode_labelled,
     encode_training,
 )
+from tabdl.engines import batch as batch_engine
 from tabdl.engines.online import running_average
 from tabdl.errors import DataError
 from tabdl.explain import unseen_na_buckets_of
@@ -287,8 +288,9 @@ def fit(
         return scorer(trained)
 
     scorer.start(state)
+    engine = train if p["mini_batch_size"] == 1 else batch_engine.train
     try:
-        train(state, rows, p, config, on_iteration=after_iteration)
+        engine(state, rows, p, config, on_iteration=after_iteration)
     finally:
         if console is not None:
             console.close()

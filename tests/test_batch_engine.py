@@ -1,0 +1,176 @@
+"""The batch engine (mini_batch_size > 1): its step against the online engine's, and its contracts.
+
+The test that keeps it honest: with dropout off and plain SGD, one batch step from given weights
+equals the mean of the online engine's per-row steps from the same weights, for every activation
+and every distribution and loss (the online engine is H2O's arithmetic, checked bit for bit).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import tabdl
+from tabdl.encoding import encode_training
+from tabdl.engines import batch
+from tabdl.errors import DataError, ParameterError
+from tabdl.training import prepare
+from tabdl.training.fit import _initial_state
+from tabdl.training.loop import Iteration, _run_chunk, engine_config, observation_weights
+
+PROSTATE = pd.read_csv(Path(__file__).parent / "data" / "h2o_cv" / "prostate.csv")
+X = ["AGE", "RACE", "DPROS", "PSA", "VOL", "GLEASON"]
+
+
+def _frame(rows: int = 24) -> pd.DataFrame:
+    """A few standardised prostate rows (the engines see the same inputs) with two categoricals."""
+    data = PROSTATE.head(rows).copy()
+    for name in ("AGE", "PSA", "VOL", "GLEASON"):
+        data[name] = (data[name] - data[name].mean()) / data[name].std()
+    data["RACE"] = data["RACE"].astype(str)
+    data["DPROS"] = data["DPROS"].astype(str)
+    data["CAPSULE"] = data["CAPSULE"].astype(str)
+    data["PSA_raw"] = PROSTATE["PSA"].head(rows) / 10.0
+    return data
+
+
+CASES = [
+    ("CAPSULE", dict(loss="CrossEntropy")),
+    ("CAPSULE", dict(loss="Quadratic")),
+    ("PSA_raw", dict(distribution="gaussian")),
+    ("PSA_raw", dict(distribution="poisson")),
+    ("PSA_raw", dict(distribution="gamma")),
+    ("PSA_raw", dict(distribution="tweedie", tweedie_power=1.3)),
+    ("PSA_raw", dict(distribution="laplace")),
+    ("PSA_raw", dict(distribution="quantile", quantile_alpha=0.3)),
+    ("PSA_raw", dict(distribution="huber")),
+    (None, dict(autoencoder=True, loss="Quadratic")),
+    (None, dict(autoencoder=True, loss="Absolute")),
+    (None, dict(autoencoder=True, loss="Huber")),
+]
+
+
+def _steps(y, extra, activation, mini_batch):
+    params = dict(hidden=[7, 5], activation=activation, adaptive_rate=False, rate=0.05,
+                  initial_weight_distribution="Uniform", initial_weight_scale=0.3,
+                  rate_annealing=0.0, standardize=False, seed=3, reproducible=True,
+                  mini_batch_size=mini_batch, **extra)  # fmt: skip
+    setup = prepare(params, X, y, _frame())
+    p = setup.params
+    rows = encode_training(setup.datainfo, setup.frame)
+    resp = (setup.datainfo.resp_sub or 0.0, setup.datainfo.resp_mul or 1.0, False)
+    config = engine_config(setup.spec, p, p["seed"], setup.problem.category, resp)
+    return setup, p, rows, config, _initial_state(setup)
+
+
+@pytest.mark.parametrize("activation", ["Tanh", "Rectifier", "Maxout"])
+@pytest.mark.parametrize("y, extra", CASES)
+def test_one_batch_step_equals_the_mean_of_the_online_engines_row_steps(y, extra, activation):
+    if activation == "Maxout" and extra.get("autoencoder"):
+        pytest.skip("H2O has no Maxout autoencoder")
+    setup, p, rows, config, start = _steps(y, extra, activation, mini_batch=24)
+    n = rows.inputs.nrows
+    response = rows.response if rows.response is not None else np.zeros(n)
+    weights, weight_sum = observation_weights(rows)
+    data = (rows.inputs.cat_slots, rows.inputs.numeric, response, np.zeros(n), rows.usable,
+            weights, weight_sum)  # fmt: skip
+    rate = np.float32(p["rate"])
+    plan = Iteration(np.float32(1.0), False, np.full(len(setup.spec.units) - 1, rate), np.zeros(3))
+    w_steps, b_steps = [], []
+    for row in range(n):  # each row alone, from the same weights
+        state = copy.deepcopy(start)
+        assert _run_chunk(state.arrays, state, config, data, (row, row + 1), plan) == 1
+        w_steps.append(state.flat_weights.astype(np.float64) - start.flat_weights)
+        b_steps.append(state.flat_biases - start.flat_biases)
+
+    state = copy.deepcopy(start)
+    network = batch._Network(state, config, p, torch.device("cpu"))
+    network.load(state, setup.datainfo.num_start)
+    device_rows = batch._DeviceRows.of(rows, torch.device("cpu"))
+    generator = torch.Generator().manual_seed(0)
+    rates = [float(rate)] * (len(setup.spec.units) - 1)
+    network.step(device_rows, torch.arange(n), rates, 0.0, generator)
+    network.store(state)
+    w_batch = state.flat_weights.astype(np.float64) - start.flat_weights
+    b_batch = state.flat_biases - start.flat_biases
+    np.testing.assert_allclose(w_batch, np.mean(w_steps, axis=0), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(b_batch, np.mean(b_steps, axis=0), rtol=0, atol=1e-6)
+    assert np.abs(w_batch).max() > 1e-4  # the step is not empty
+
+
+# -- the estimator with mini_batch_size > 1 ---------------------------------------------------------
+TRAIN, VALID = PROSTATE.iloc[:280], PROSTATE.iloc[280:]
+BASE = dict(hidden=[16, 16], epochs=20, seed=5, reproducible=True, mini_batch_size=16)
+
+
+def _train(**params):
+    model = tabdl.DeepLearningEstimator(**{**BASE, **params})
+    return model.train(x=X, y="CAPSULE", training_frame=TRAIN, validation_frame=VALID,
+                       categorical_columns=["CAPSULE", "RACE", "DPROS"])  # fmt: skip
+
+
+@pytest.mark.parametrize("activation", ["Rectifier", "TanhWithDropout", "Maxout"])
+def test_reproducible_runs_give_identical_weights_and_a_useful_model(activation):
+    first, second = _train(activation=activation), _train(activation=activation)
+    for layer in range(3):
+        np.testing.assert_array_equal(first.weights(layer), second.weights(layer))
+        np.testing.assert_array_equal(first.biases(layer), second.biases(layer))
+    assert first.auc(valid=True) > 0.75
+    assert first.epoch_counter >= 20 and first.iterations >= 1
+
+
+def test_the_model_is_the_same_kind_whichever_engine_trained_it(tmp_path):
+    model = _train(activation="RectifierWithDropout", input_dropout_ratio=0.1, l1=1e-5, l2=1e-5,
+                   max_w2=10.0)  # fmt: skip
+    assert isinstance(model, tabdl.DeepLearningEstimator)
+    predicted = model.predict(VALID)
+    loaded = tabdl.load_model(model.save(tmp_path / "batch.tabdl"))
+    pd.testing.assert_frame_equal(loaded.predict(VALID), predicted)
+    assert set(predicted.columns) == {"predict", "p0", "p1"}
+    squares = (model.weights(0).to_numpy() ** 2).sum(axis=1)
+    assert squares.max() <= 10.0 * (1 + 1e-5)  # max_w2 holds
+    assert "Status of Neuron Layers" in repr(model) and model.varimp() is not None
+
+
+def test_momentum_sgd_and_a_checkpoint_restart_continue_training():
+    first = _train(adaptive_rate=False, rate=0.01, momentum_start=0.5, momentum_ramp=1000,
+                   momentum_stable=0.9, nesterov_accelerated_gradient=False, epochs=5)  # fmt: skip
+    more = _train(adaptive_rate=False, rate=0.01, momentum_start=0.5, momentum_ramp=1000,
+                  momentum_stable=0.9, nesterov_accelerated_gradient=False, epochs=10,
+                  checkpoint=first)  # fmt: skip
+    assert more.epoch_counter >= 10 > first.epoch_counter
+    assert not np.array_equal(more.weights(0), first.weights(0))
+
+
+def test_only_the_categorical_rows_a_batch_touches_are_updated():
+    data = PROSTATE.head(64).assign(ID=lambda d: d["ID"].astype(str))  # 64 levels, one per row
+    params = dict(hidden=[4], l1=1e-3, l2=1e-3, seed=1, mini_batch_size=8)
+    setup = prepare(params, ["ID", "AGE"], "VOL", data)
+    p = setup.params
+    rows = encode_training(setup.datainfo, setup.frame)
+    config = engine_config(setup.spec, p, p["seed"], setup.problem.category, (0.0, 1.0, False))
+    start = _initial_state(setup)
+    state = copy.deepcopy(start)
+    network = batch._Network(state, config, p, torch.device("cpu"))
+    network.load(state, setup.datainfo.num_start)
+    batch_rows = torch.arange(8)
+    network.step(batch._DeviceRows.of(rows, torch.device("cpu")), batch_rows, [0.0, 0.0], 0.0,
+                 torch.Generator().manual_seed(0))  # fmt: skip
+    network.store(state)
+    changed = np.any(state.weights[0] != start.weights[0], axis=0)[: setup.datainfo.num_start]
+    touched = set(rows.inputs.cat_slots[:8, 0].tolist())
+    assert set(np.flatnonzero(changed).tolist()) == touched
+
+
+def test_device_names_are_checked():
+    with pytest.raises(ParameterError, match="is not a device"):
+        _train(device="gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DataError, match="torch sees no CUDA GPU"):
+            _train(device="cuda")
+        assert batch.resolve_device("auto") == torch.device("cpu")
