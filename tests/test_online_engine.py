@@ -163,11 +163,6 @@ def test_a_single_class_response_is_refused():
         _fit(frame=frame, y="yb")
 
 
-def test_mini_batch_larger_than_one_is_not_yet_available():
-    with pytest.raises(tabdl.NotYetAvailableError, match="mini_batch_size"):
-        _fit(mini_batch_size=32)
-
-
 @pytest.mark.parametrize(
     "activation", ["Tanh", "Rectifier", "Maxout", "TanhWithDropout", "MaxoutWithDropout"]
 )

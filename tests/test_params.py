@@ -338,13 +338,28 @@ def test_settings_without_effect_warn():
         validate_parameters({"adaptive_rate": False, "rate": 0.01})
 
 
-def test_a_feature_not_yet_available_is_named_not_ignored():
-    model = tabdl.DeepLearningEstimator(mini_batch_size=8, elastic_averaging=True, hidden=[3])
+def test_a_feature_not_yet_available_is_named_not_ignored(monkeypatch):
+    from dataclasses import replace
+
+    import tabdl.params as params_module
+    from tabdl.params.table import Feature
+
+    pending = Feature("a feature still being built", False, 99)
+    patched = [replace(p, feature=pending) if p.name in ("elastic_averaging", "col_major") else p
+               for p in params_module.PARAMETERS]  # fmt: skip
+    monkeypatch.setattr(params_module, "PARAMETERS", patched)
+    model = tabdl.DeepLearningEstimator(col_major=True, elastic_averaging=True, hidden=[3])
     with pytest.raises(
         NotYetAvailableError,
-        match=r"elastic_averaging \(validated; needs multi-process.*mini_batch_size",
+        match=r"col_major \(validated; needs a feature still being built \(issue 99\)\); "
+        r"elastic_averaging \(",
     ):
         model.train(x=["x1", "c1"], y="yb", training_frame=H2O / "train.csv")
+    tabdl.DeepLearningEstimator(
+        col_major=False, hidden=[3], epochs=0
+    ).train(  # defaults never raise
+        x=["x1", "c1"], y="yb", training_frame=H2O / "train.csv"
+    )
 
 
 def test_h2o_style_attribute_access():
