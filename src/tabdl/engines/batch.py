@@ -177,8 +177,33 @@ class _Optimiser:
             if full is not None:
                 full.index_copy_(0, rows, part)
 
-    def _update(self, value, edx, eg, mom, grad, rate, momentum) -> None:
-        grad = self.regularised(value, grad)
+    def apply_dense(
+        self, params: list[_Param], grads: list[torch.Tensor], rates: list[float], momentum: float
+    ) -> None:
+        """Update whole tensors at once (one fused call per operation for all of them)."""
+        values = [p.value for p in params]
+        if self.l1 != 0.0:
+            torch._foreach_add_(grads, torch._foreach_sign(values), alpha=-self.l1)
+        if self.l2 != 0.0:
+            torch._foreach_add_(grads, values, alpha=-self.l2)
+        if self.adaptive:
+            edx, eg = [p.edx for p in params], [p.eg for p in params]
+            torch._foreach_mul_(eg, self.rho)
+            torch._foreach_addcmul_(eg, grads, grads, value=1.0 - self.rho)
+            delta = torch._foreach_add(edx, self.eps)
+            torch._foreach_div_(delta, torch._foreach_add(eg, self.eps))
+            torch._foreach_sqrt_(delta)
+            torch._foreach_mul_(delta, grads)
+            torch._foreach_mul_(edx, self.rho)
+            torch._foreach_addcmul_(edx, delta, delta, value=1.0 - self.rho)
+            torch._foreach_add_(values, delta)
+            return
+        for param, grad, rate in zip(params, grads, rates, strict=True):
+            self._update(param.value, None, None, param.momentum, grad, rate, momentum, False)
+
+    def _update(self, value, edx, eg, mom, grad, rate, momentum, regularise=True) -> None:
+        if regularise:
+            grad = self.regularised(value, grad)
         if self.adaptive:
             eg.mul_(self.rho).addcmul_(grad, grad, value=1.0 - self.rho)
             delta = (edx + self.eps).div_(eg + self.eps).sqrt_().mul_(grad)
@@ -336,13 +361,12 @@ class _Network:
         if self.sparsity:
             self._track_activations(inputs[1:-1], size)
         error = self._output_error(a, data, batch, target_input)
-        error = error * (data.weights[batch] / size).unsqueeze(1)  # the batch mean, weighted
+        error.mul_((data.weights[batch] / size).unsqueeze(1))  # the batch mean, weighted
+        params, grads, layer_rates = [], [], []
         for i in range(len(self.layers) - 1, -1, -1):
-            layer, out = self.layers[i], inputs[i + 1]
+            layer = self.layers[i]
             grad = (
-                error
-                if i == len(self.layers) - 1
-                else error * self._derivative(layer.activation, out)
+                error if i == len(self.layers) - 1 else self._backward(layer, error, inputs[i + 1])
             )
             if masks[i] is not None:
                 grad = grad * masks[i]
@@ -352,7 +376,30 @@ class _Network:
                 grad = spread.view(size, layer.channels * layer.units)
             if i > 0:
                 error = grad @ layer.weight.value  # with the pre-update weights, as H2O
-            self._update_layer(i, layer, grad, inputs[i], slots, cat_weight, rates[i], momentum)
+            if inputs[i].shape[1] > 0:
+                params.append(layer.weight)
+                grads.append(grad.T @ inputs[i])
+                layer_rates.append(rates[i])
+            params.append(layer.bias)
+            grads.append(self._bias_gradient(i, layer, grad))
+            layer_rates.append(rates[i])
+            if i == 0 and slots is not None and slots.shape[1] > 0:
+                self._update_table(layer, grad, slots, cat_weight, rates[0], momentum)
+        self.optimiser.apply_dense(params, grads, layer_rates, momentum)
+        if self.optimiser.max_w2 is not None:
+            for i, layer in enumerate(self.layers):
+                self._rescale(i, layer, self.optimiser.max_w2)
+
+    @staticmethod
+    def _backward(layer: _Layer, error: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """Return the error times the activation's derivative (computed from its output)."""
+        if layer.activation == online.TANH:
+            return torch.ops.aten.tanh_backward(error, out)
+        if layer.activation == online.RECTIFIER:
+            return torch.ops.aten.threshold_backward(error, out, 0.0)
+        if layer.activation == online.EXP_RECTIFIER:
+            return error * torch.where(out >= 0, torch.ones_like(out), torch.exp(out))
+        return error
 
     def _dense_input(self, slots, cat_weight, numeric) -> torch.Tensor:
         """Return the expanded input (one-hot levels, then numerics): the autoencoder's target."""
@@ -368,15 +415,16 @@ class _Network:
         return (draw >= ratio).to(torch.float32)
 
     def _pre_activation(self, i, layer, previous, slots, cat_weight) -> torch.Tensor:
-        z = previous @ layer.weight.value.T if previous.shape[1] > 0 else None
+        bias = layer.bias.value
+        if previous.shape[1] > 0:
+            z = torch.addmm(bias, previous, layer.weight.value.T)
+        else:
+            z = bias.expand(previous.shape[0], -1).clone()
         if i == 0 and slots is not None and slots.shape[1] > 0:
-            bags = F.embedding_bag(
+            z += F.embedding_bag(
                 slots, layer.table.value, mode="sum", per_sample_weights=cat_weight
             )
-            z = bags if z is None else z + bags
-        if z is None:
-            z = torch.zeros(previous.shape[0], layer.channels * layer.units, device=previous.device)
-        return z + layer.bias.value
+        return z
 
     @staticmethod
     def _activate(code: int, z: torch.Tensor) -> torch.Tensor:
@@ -389,16 +437,6 @@ class _Network:
         if code == online.SOFTMAX:
             return torch.softmax(z, dim=1)
         return z  # Maxout (after the channel max) and Linear
-
-    @staticmethod
-    def _derivative(code: int, a: torch.Tensor) -> torch.Tensor | float:
-        if code == online.TANH:
-            return 1.0 - a * a
-        if code == online.RECTIFIER:
-            return (a > 0).to(a.dtype)
-        if code == online.EXP_RECTIFIER:
-            return torch.where(a >= 0, torch.ones_like(a), torch.exp(a))
-        return 1.0
 
     def _output_error(self, out, data, batch, target_input) -> torch.Tensor:
         """H2O's output error (the descent direction), per row and output unit."""
@@ -418,27 +456,24 @@ class _Network:
         means = torch.cat([h.mean(dim=0) for h in hidden])
         self.avg_act.mul_(decay).add_(means, alpha=1.0 - decay)
 
-    def _update_layer(self, i, layer, grad, previous, slots, cat_weight, rate, momentum) -> None:
-        opt = self.optimiser
-        if previous.shape[1] > 0:
-            opt.apply(layer.weight, grad.T @ previous, rate, momentum)
-        if i == 0 and slots is not None and slots.shape[1] > 0:
-            flat = slots.reshape(-1)
-            weight = cat_weight.reshape(-1)
-            active = weight != 0
-            touched, position = torch.unique(flat[active], return_inverse=True)
-            rows = grad.repeat_interleave(slots.shape[1], dim=0)[active] * weight[active, None]
-            table_grad = torch.zeros(touched.numel(), grad.shape[1], device=grad.device)
-            table_grad.index_add_(0, position, rows)
-            opt.apply(layer.table, table_grad, rate, momentum, rows=touched)
+    def _bias_gradient(self, i: int, layer: _Layer, grad: torch.Tensor) -> torch.Tensor:
         bias_grad = grad.sum(dim=0)
-        if self.sparsity and i < len(self.layers) - 1:
+        if self.sparsity and i < len(self.layers) - 1:  # the autoencoder's sparsity penalty
             start = sum(self.layers[k].units for k in range(i))
             average = self.avg_act[start : start + layer.units]
             bias_grad = bias_grad - self.sparsity_beta * (average - self.average_activation)
-        opt.apply(layer.bias, bias_grad, rate, momentum)
-        if opt.max_w2 is not None:
-            self._rescale(i, layer, opt.max_w2)
+        return bias_grad
+
+    def _update_table(self, layer, grad, slots, cat_weight, rate, momentum) -> None:
+        """Update the categorical rows the batch touched, and only those."""
+        flat = slots.reshape(-1)
+        weight = cat_weight.reshape(-1)
+        active = weight != 0
+        touched, position = torch.unique(flat[active], return_inverse=True)
+        rows = grad.repeat_interleave(slots.shape[1], dim=0)[active] * weight[active, None]
+        table_grad = torch.zeros(touched.numel(), grad.shape[1], device=grad.device)
+        table_grad.index_add_(0, position, rows)
+        self.optimiser.apply(layer.table, table_grad, rate, momentum, rows=touched)
 
     def _rescale(self, i, layer, max_w2) -> None:
         """max_w2: scale each unit's incoming weights down when their squared sum exceeds it."""
