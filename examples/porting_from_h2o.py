@@ -48,9 +48,13 @@ def main() -> None:
     x = ["AGE", "RACE", "DPROS", "DCAPS", "PSA", "VOL", "GLEASON"]
     dl.train(x=x, y="CAPSULE", training_frame=train, validation_frame=test)
 
-    # perf = dl.model_performance(test_data=test); perf.auc()
+    # perf = dl.model_performance(test_data=test); perf.auc(); perf.confusion_matrix(); print(perf)
     perf = dl.model_performance(test_data=test)
     assert perf.auc() == dl.auc(valid=True)
+    assert perf.confusion_matrix().to_list() == dl.confusion_matrix(valid=True).to_list()
+    assert str(perf).startswith("ModelMetricsBinomial: deeplearning")
+    # dl.summary(); print(dl)
+    assert len(dl.summary()) == 4 and "Status of Neuron Layers" in str(dl)
 
     # pred = dl.predict(test); pred.as_data_frame()
     pred = dl.predict(test)  # already a pandas DataFrame: predict, p0, p1
@@ -69,23 +73,31 @@ def main() -> None:
     gap = np.abs(imported.predict(test)[["p0", "p1"]].to_numpy() - pred[["p0", "p1"]].to_numpy())
     assert gap.max() < 1e-12
 
+    # (no H2O counterpart) an ONNX graph for onnxruntime
+    dl.save_onnx(out / "dl.onnx")
+
     # h2o.get_model(dl.model_id); h2o.ls(); h2o.remove(...)
     assert tabdl.get_model("dl_from_mojo") is imported and "dl_from_mojo" in set(tabdl.ls()["key"])
     tabdl.remove("dl_from_mojo")
 
     # dl.varimp(use_pandas=True); dl.scoring_history(); dl.plot(); dl.varimp_plot()
     varimp, history = dl.varimp(use_pandas=True), dl.scoring_history()
-    dl.plot(save_plot_path=str(out / "history.png"))
+    dl.plot(metric="logloss", save_plot_path=str(out / "history.png"))
     dl.varimp_plot(save_plot_path=str(out / "varimp.png"))
-    # perf.plot(type="roc")
+    # perf.plot(type="roc"); perf.plot(type="pr"); perf.plot(type="roc", plot=False)
     perf.plot(type="roc", save_plot_path=str(out / "roc.png"))
+    perf.plot(type="pr", save_plot_path=str(out / "pr.png"))
+    fprs, tprs = perf.plot(type="roc", plot=False)
+    assert len(fprs) == len(tprs) == len(perf.fprs)
 
     # cv = H2ODeepLearningEstimator(nfolds=5, ...); cv.train(...); cv.cross_validation_metrics_summary()
     cv = H2ODeepLearningEstimator(hidden=[10], epochs=args.epochs, nfolds=3, seed=1,
-                                  reproducible=True, quiet_mode=True)  # fmt: skip
+                                  reproducible=True, quiet_mode=True,
+                                  keep_cross_validation_predictions=True)  # fmt: skip
     cv.train(x=x, y="CAPSULE", training_frame=train)
     assert cv.model_performance(xval=True).auc() == cv.auc(xval=True)
     summary = cv.cross_validation_metrics_summary()
+    assert len(cv.cross_validation_holdout_predictions()) == len(train)
 
     # from h2o.grid.grid_search import H2OGridSearch
     # grid = H2OGridSearch(H2ODeepLearningEstimator, hyper_params={...}); grid.train(...)
@@ -93,6 +105,7 @@ def main() -> None:
     grid = tabdl.H2OGridSearch(
         H2ODeepLearningEstimator(epochs=args.epochs, seed=1, reproducible=True, quiet_mode=True),
         hyper_params={"hidden": [[5], [10, 10]], "l1": [0.0, 1e-4]},
+        search_criteria={"strategy": "Cartesian"},
     )
     grid.train(x=x, y="CAPSULE", training_frame=train, validation_frame=test)
     best = grid.get_grid(sort_by="auc", decreasing=True).models[0]
@@ -103,6 +116,7 @@ def main() -> None:
           f"{len(history)} scoring events; cross-validation summary of {len(summary.rows)} "
           f"metrics; grid of {len(grid.models)} models, best {best.model_id} "
           f"(AUC {best.auc(valid=True):.4f}); files in {out}")  # fmt: skip
+    # Flow's model view: an offline HTML page
     dl.report(out / "report.html", data=test)
 
 
