@@ -46,7 +46,7 @@ def binomial() -> None:
                 categorical_columns=["CAPSULE", "RACE", "DPROS", "DCAPS", "GLEASON"])  # fmt: skip
     print(model)
     perf = model.model_performance(test)
-    p1 = model.predict(test)["1"].to_numpy()
+    p1 = model.predict(test)["p1"].to_numpy()
     y = test["CAPSULE"].to_numpy()
     compare([
         ("logloss", perf.logloss(), skm.log_loss(y, p1)),
@@ -63,7 +63,7 @@ def multinomial() -> None:
     print(model)
     perf = model.model_performance(test)
     pred = model.predict(test)
-    probs = pred[["0", "1", "2"]].to_numpy()
+    probs = pred[["p0", "p1", "p2"]].to_numpy()
     y = test["cultivar"].to_numpy()
     compare([
         ("logloss", perf.logloss(), skm.log_loss(y, probs, labels=[0, 1, 2])),

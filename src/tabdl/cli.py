@@ -1,10 +1,11 @@
 """The ``tabdl`` command line (also ``python -m tabdl``).
 
 Commands: ``demo`` (train on bundled data; score the bundled H2O MOJOs), ``train``, ``predict``,
-``evaluate``, ``export``, ``summary`` and ``grid``. ``train`` and ``grid`` take every parameter of
-:class:`tabdl.DeepLearningEstimator` as ``--name value`` (or ``--name=value``; ``-`` or ``_``),
-parsed by the parameter's declared type: lists comma-separated (``--hidden 200,200``), booleans
-``true``/``false`` (a bare ``--reproducible`` means true), ``none`` for None.
+``evaluate``, ``export``, ``summary``, ``report`` (an HTML page per model) and ``grid``. ``train``
+and ``grid`` take every parameter of :class:`tabdl.DeepLearningEstimator` as ``--name value`` (or
+``--name=value``; ``-`` or ``_``), parsed by the parameter's declared type: lists comma-separated
+(``--hidden 200,200``), booleans ``true``/``false`` (a bare ``--reproducible`` means true),
+``none`` for None.
 
 Results go to standard output, progress and notes to standard error. A bad input (a missing file,
 an unknown parameter or column, a bad value) ends with one line ``tabdl: error: ...`` and exit
@@ -294,6 +295,17 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    folder = Path(args.out).parent
+    if not folder.is_dir():  # say so before scoring, not after
+        raise DataError(
+            f"cannot write the report to {args.out}: the folder {folder} does not exist"
+        )
+    model = _load(args.model)
+    print(model.report(args.out, data=_data(args.data, None), title=args.title))
+    return 0
+
+
 def _hyper(text: str) -> tuple[str, list[Any]]:
     """Parse ``NAME=V1;V2;...`` into the parameter's name and its values."""
     name, equals, values = text.partition("=")
@@ -389,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("evaluate", _evaluate, "print the model's metrics on labelled data, as H2O prints them"),
         ("export", _export, "write the model as an H2O MOJO or an ONNX graph"),
         ("summary", _summary, "print the model, as H2O prints it"),
+        ("report", _report, "write the model's report: one HTML page that opens offline"),
     ):
         sub = command(name, run, text)
         sub.add_argument("model", metavar="MODEL", help="a tabdl model file or an H2O MOJO (zip)")
@@ -396,6 +409,12 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("data", metavar="DATA", help="a CSV or Parquet file")
         if name == "predict":
             sub.add_argument("-o", "--out", "--output", help="write the predictions to this CSV")
+        if name == "report":
+            sub.add_argument(
+                "--data", metavar="DATA", help="data to score as well (CSV or Parquet)"
+            )
+            sub.add_argument("-o", "--out", default="report.html", help="HTML file (report.html)")
+            sub.add_argument("--title", help="the page's title (default: the model id)")
         if name == "export":
             target = sub.add_mutually_exclusive_group(required=True)
             target.add_argument("--mojo", metavar="PATH", help="an H2O MOJO (zip) file or folder")

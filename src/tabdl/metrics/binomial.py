@@ -141,6 +141,25 @@ class ModelMetricsBinomial(ThresholdAccessors, ModelMetricsBase):
         t = self.gains_lift_table()
         return None if t is None else table_frame(t)
 
+    # -- plots ---------------------------------------------------------------------------------------
+
+    def plot(
+        self,
+        type: str = "roc",  # noqa: A002 (h2o-py's name)
+        server: bool = False,
+        save_plot_path: str | None = None,
+        plot: bool = True,
+    ) -> Any:
+        """Plot the ROC (``"roc"``), precision-recall (``"pr"``) or gains/lift (``"gains_lift"``) curve.
+
+        h2o-py's signature. Returns a matplotlib Figure (never shown in a window; ``server`` is
+        accepted and ignored), also saved to ``save_plot_path`` when given; with ``plot=False`` the
+        curve's values instead: ``(fprs, tprs)``, ``(recalls, precisions)`` or the gains/lift table.
+        """
+        from tabdl.report.plots import metrics_plot
+
+        return metrics_plot(self, type, save_plot_path, plot)
+
     # -- dict and printed forms ------------------------------------------------------------------------
 
     def _tables_dict(self) -> dict[str, Any]:

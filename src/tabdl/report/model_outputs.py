@@ -7,6 +7,7 @@ nothing of its own beyond choosing which metrics a call means (H2O's ``train``/`
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any
 
@@ -239,6 +240,65 @@ class ModelOutputs:
         return plot_scoring_history(
             self.scoring_history(), self._fitted.category, timestep, metric, save_plot_path
         )
+
+    def varimp_plot(
+        self,
+        num_of_features: int | None = None,
+        server: bool = False,
+        save_plot_path: str | None = None,
+    ):
+        """Plot the scaled variable importances as bars, the most important on top (h2o-py's).
+
+        Parameters
+        ----------
+        num_of_features : int, optional
+            How many variables to show (default: 10, or all when fewer).
+        server : bool
+            Accepted for h2o-py's signature and ignored: tabdl never opens a window.
+        save_plot_path : str, optional
+            Also save the figure there.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        """
+        from tabdl.report.plots import plot_varimp
+
+        table = self._varimp_table()
+        if table is None:
+            raise DataError(
+                "this model has no variable importances: train it with variable_importances=True"
+            )
+        return plot_varimp(table, num_of_features, save_plot_path)
+
+    def report(self, path: str | os.PathLike, data: Any = None, title: str | None = None) -> str:
+        """Write the model's report: one self-contained HTML page that opens offline.
+
+        The counterpart of H2O Flow's model view: parameters, the layer table, the scoring history,
+        variable importances, metrics on each frame (ROC and precision-recall curves, confusion
+        matrices, gains/lift, hit ratios) and the cross-validation summary. Charts are images
+        inside the page; it loads no script, style or font from anywhere.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The HTML file to write (its folder must exist).
+        data : frame, optional
+            Data to score as well (any supported input): its metrics join the others, and it
+            gives the residuals of a regression and the reconstruction errors of an autoencoder.
+        title : str, optional
+            The page's title (default: the model id).
+
+        Returns
+        -------
+        str
+            The path written.
+
+        """
+        from tabdl.report.html import write_report
+
+        return write_report(self, path, data=data, title=title)
 
     def _imported_table(self, name: str) -> pd.DataFrame | None:
         """Return a copy of a table H2O stored in an imported MOJO, or None."""
