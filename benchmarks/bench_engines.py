@@ -220,8 +220,9 @@ def run_h2o(train, test, y, task, epochs) -> dict:
 def worker(engine: str, dataset: str, data_dir: Path, epochs: float) -> dict:
     train, test, y, task = load(dataset, data_dir)
     if engine.startswith("tabdl"):
-        import tabdl  # noqa: F401 - imported before the baseline, as the issue asks
         import torch  # noqa: F401
+
+        import tabdl  # noqa: F401 - imported before the baseline, as the issue asks
     baseline = _rss_mb()
     if engine == "h2o":
         result = run_h2o(train, test, y, task, epochs)
