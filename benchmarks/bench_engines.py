@@ -1,7 +1,7 @@
 """The engine benchmark: every tabdl engine beside H2O-3 and scikit-learn, same data, same network.
 
 One command runs, for each data set, H2O-3 3.46.0.11's Deep Learning (its defaults, every core),
-tabdl's online engine (defaults), tabdl's batch engine at ``mini_batch_size`` 256 and 1024, and
+tabdl's online engine (defaults), tabdl's batch engine at ``mini_batch_size`` 32, 256 and 1024, and
 scikit-learn's ``MLPClassifier``/``MLPRegressor`` (adam, batch 200), all with two hidden Rectifier
 layers of 200 units and the same epochs, and prints one table:
 
@@ -44,7 +44,14 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 HIDDEN = [200, 200]
-ENGINES = ("h2o", "tabdl-online", "tabdl-batch-256", "tabdl-batch-1024", "sklearn")
+ENGINES = (
+    "h2o",
+    "tabdl-online",
+    "tabdl-batch-32",
+    "tabdl-batch-256",
+    "tabdl-batch-1024",
+    "sklearn",
+)
 EPOCHS = {"synthetic": 5, "fashion_mnist": 2, "letter": 10, "california": 10, "diamonds": 5}
 DATASETS = tuple(EPOCHS)
 H2O_PORT = 54870

@@ -17,6 +17,7 @@ the number of levels. ``docs/engines.md`` lists what differs from per-row traini
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ __all__ = ["resolve_device", "train"]
 
 #: Seed offset of the batch engine's generator (row order and dropout masks).
 BATCH_SEED = 0x6261746368
+#: Batches of at least this many rows use every core; smaller ones one thread (:func:`cpu_threads`).
+THREADED_BATCH = 512
 
 
 def resolve_device(name: str) -> torch.device:
@@ -566,6 +569,30 @@ def train(
     ``on_iteration`` after each iteration (scoring, early stopping, the time budget). Rows are
     visited in a random order, drawn anew every pass, from a generator seeded by ``seed``.
     """
+    device = resolve_device(p["device"])
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(cpu_threads(int(p["mini_batch_size"])))
+    try:
+        return _train(state, rows, p, config, on_iteration, device)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def cpu_threads(batch_size: int) -> int:
+    """Return torch's CPU threads for a batch size: one below ``THREADED_BATCH`` rows, else every core.
+
+    A step is some sixty tensor operations; below a few hundred rows each is too short to share,
+    and a second thread then only adds waiting (measured in docs/benchmarks.md: when another
+    process also wants the cores, two threads made batches of 256 ten times slower than one).
+    ``TABDL_TORCH_THREADS`` overrides the choice.
+    """
+    chosen = os.environ.get("TABDL_TORCH_THREADS")
+    if chosen:
+        return max(1, int(chosen))
+    return 1 if batch_size < THREADED_BATCH else max(1, os.cpu_count() or 1)
+
+
+def _train(state, rows, p, config, on_iteration, device) -> NetworkState:
     from tabdl.training.loop import (
         check_finite,
         epoch_rows,
@@ -575,7 +602,6 @@ def train(
         resolve_samples_per_iteration,
     )
 
-    device = resolve_device(p["device"])
     state.training_rows = epoch_rows(rows)
     tspi = resolve_samples_per_iteration(p, state.spec, state.training_rows)
     batch_size = int(p["mini_batch_size"])
