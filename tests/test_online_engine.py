@@ -195,3 +195,21 @@ def test_no_hidden_layer_trains_a_linear_model():
     y = _frame()["y"].to_numpy()
     pred = model.predict(H2O / "train.csv")["predict"].to_numpy()
     assert np.mean((pred - y) ** 2) < np.var(y)
+
+
+def test_a_tiny_sampling_fraction_samples_again_instead_of_failing():
+    # 10 rows, epochs=1, hidden=[3]: the automatic iteration size is 1 row, so each thread's chunk
+    # samples a fraction of 0.1 and may draw no row; H2O samples again.
+    frame = pd.DataFrame({"x": np.arange(10.0), "y": np.arange(10.0) % 3})
+    model = tabdl.DeepLearningEstimator(hidden=[3], epochs=1, seed=4, quiet_mode=True)
+    model.train(x=["x"], y="y", training_frame=frame)
+    assert model.epoch_counter >= 1
+
+
+def test_rows_that_can_never_train_are_refused():
+    frame = pd.DataFrame({"x": np.arange(10.0), "y": np.arange(10.0), "w": 0.0})
+    frame.loc[0, "w"] = 1e-300  # not all zero, but H2O's rounded weight sum is 0
+    with pytest.raises(tabdl.DataError, match="trained no rows"):
+        tabdl.DeepLearningEstimator(hidden=[3], epochs=1, seed=4, weights_column="w").train(
+            x=["x"], y="y", training_frame=frame
+        )

@@ -60,6 +60,8 @@ LOSS_CODES = {
     "Absolute": online.LOSS_ABSOLUTE,
     "Huber": online.LOSS_HUBER,
 }
+#: Iterations in a row that may train no row (tiny sampling fractions) before training gives up.
+MAX_EMPTY_ITERATIONS = 100
 #: H2O's instability limits (DeepLearningModelInfo.computeStats).
 WEIGHT_LIMIT = 1e10
 BIAS_LIMIT = 1e5
@@ -407,6 +409,7 @@ def train(
     started = time.monotonic()
     workers = min(len(chunks), max(1, os.cpu_count() or 1))
     pool = _Pool(workers) if len(chunks) > 1 else None
+    empty = 0  # iterations in a row that trained no row
     try:
         if p["epochs"] == 0:  # H2O runs one iteration that trains nothing, and scores it
             state.iterations += 1
@@ -426,11 +429,14 @@ def train(
 
             plan = Iteration(use_fraction, shuffle, rates, moms)
             done = _run_iteration(state, config, data, chunks, plan, pool)
-            if done == 0:
+            empty = empty + 1 if done == 0 else 0
+            if empty == MAX_EMPTY_ITERATIONS:
                 raise DataError(
-                    "an iteration trained no rows: check the weights column (extreme or all-zero "
-                    "weights) and train_samples_per_iteration"
+                    f"{empty} iterations in a row trained no rows: check the weights column "
+                    "(extreme or all-zero weights) and train_samples_per_iteration"
                 )
+            if done == 0:  # a tiny sampling fraction can draw no row: sample again, as H2O does
+                continue
             state.processed += int(done)
             check_finite(state)
             if on_iteration is not None:  # it also keeps the time budget, after scoring
