@@ -174,3 +174,11 @@ def test_device_names_are_checked():
         with pytest.raises(DataError, match="torch sees no CUDA GPU"):
             _train(device="cuda")
         assert batch.resolve_device("auto") == torch.device("cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_gpu_trains_the_same_kind_of_model():
+    model = _train(device="cuda", activation="RectifierWithDropout")
+    reproduced = _train(device="cuda", activation="RectifierWithDropout")
+    np.testing.assert_array_equal(model.weights(0), reproduced.weights(0))
+    assert model.auc(valid=True) > 0.75 and isinstance(model.weights(0), pd.DataFrame)
