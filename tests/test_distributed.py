@@ -268,7 +268,7 @@ def test_torchrun_restart_resumes_from_the_checkpoints(tmp_path):
     # the second attempt trained only the iterations the checkpoint lacked; the history is whole
     assert 0 < len(r0["local"]) < results[0]["iterations"]
     assert results[0]["history"] > len(r0["local"]) + 1  # the checkpoint's events came along
-    assert results[0]["samples"] >= 30 * 380
+    assert results[0]["samples"] > 12 * 95  # beyond the first attempt (early stopping may end it)
 
 
 @pytest.mark.slow
