@@ -339,11 +339,8 @@ def test_settings_without_effect_warn():
 
 
 def test_a_feature_not_yet_available_is_named_not_ignored():
-    model = tabdl.DeepLearningEstimator(mini_batch_size=8, elastic_averaging=True, hidden=[3])
-    with pytest.raises(
-        NotYetAvailableError,
-        match=r"elastic_averaging \(validated; needs multi-process.*mini_batch_size",
-    ):
+    model = tabdl.DeepLearningEstimator(mini_batch_size=8, hidden=[3])
+    with pytest.raises(NotYetAvailableError, match=r"mini_batch_size \(validated; needs the batch"):
         model.train(x=["x1", "c1"], y="yb", training_frame=H2O / "train.csv")
 
 
