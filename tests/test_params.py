@@ -212,6 +212,7 @@ RULE_CASES = [
     ({"nfolds": 3, "fold_column": "f"}, "nfolds and fold_column cannot both be given"),
     ({"fold_assignment": "Modulo"}, "applies only with cross-validation"),
     ({"checkpoint": "m", "nfolds": 3}, "not supported for checkpoint restarts"),
+    ({"mini_batch_size": 8, "elastic_averaging": True}, "not available with the batch engine"),
     ({"class_sampling_factors": [1.0, 2.0]}, "needs balance_classes=True"),
     (
         {"balance_classes": True, "weights_column": "w"},

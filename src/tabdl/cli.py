@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from tabdl import datasets
+from tabdl.distributed import is_root
 from tabdl.errors import DataError, TabdlError
 from tabdl.estimator import DeepLearningEstimator
 from tabdl.frame import NUMERIC, as_frame
@@ -215,7 +216,7 @@ def _columns(text: str | None) -> list[str] | None:
 
 def _data(path: str | None, categorical: list[str] | None) -> Any:
     """Read ``path``, its numeric ``categorical`` columns made categorical (H2O's asfactor)."""
-    if path is not None and not Path(path).is_file():
+    if path is not None and not Path(path).exists():
         raise DataError(f"no such file: {path!r}")
     if path is None or not categorical:
         return path
@@ -249,7 +250,8 @@ def _load(path: str) -> DeepLearningEstimator:
 
 
 def _note(message: str) -> None:
-    print(message, file=sys.stderr)
+    if is_root():  # under torchrun, rank 0 speaks for every process
+        print(message, file=sys.stderr)
 
 
 # -- commands ------------------------------------------------------------------------------------------
@@ -264,8 +266,9 @@ def _train(args: argparse.Namespace) -> int:
     model = DeepLearningEstimator(**{"model_id": Path(args.out).stem, **args.params})
     _note(f"training on {args.data} ...")
     model.train(x=_columns(args.x), y=args.y, training_frame=train, validation_frame=validation)
-    print(model)
-    _note(f"saved the model to {model.save(args.out)}")
+    if is_root():  # under torchrun every process holds the same model; rank 0 prints and saves it
+        print(model)
+        _note(f"saved the model to {model.save(args.out)}")
     return 0
 
 

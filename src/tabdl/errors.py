@@ -39,3 +39,11 @@ class NotYetAvailableError(TabdlError, NotImplementedError):
     tabdl validates every parameter of the H2O document, but some features arrive in later releases.
     Using one of them raises this error instead of silently ignoring it.
     """
+
+
+class DistributedError(TabdlError, RuntimeError):
+    """Training on several processes failed: a process stopped, or did not answer in time.
+
+    The message names the process and the collective operation that failed; the run can be resumed
+    from the last model written to ``export_checkpoints_dir`` (see ``docs/distributed.md``).
+    """

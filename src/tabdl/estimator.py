@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tabdl.crossval import cross_validate, is_cross_validated
+from tabdl.distributed import is_root, restart_checkpoint
 from tabdl.errors import DataError
 from tabdl.frame import as_frame, like_input
 from tabdl.model import FittedNetwork
@@ -181,6 +182,9 @@ class DeepLearningEstimator(ModelOutputs):
     ) -> None:
         """Train one model on ``training_frame`` (no cross-validation); keep it in ``self``."""
         checkpoint = None
+        restart = restart_checkpoint(params, params.get("model_id"))
+        if restart is not None:  # torchrun restarted the processes: go on from the last checkpoint
+            params = {**params, "checkpoint": str(restart)}
         if params.get("checkpoint") is not None:
             checkpoint = resolve_model(params["checkpoint"], "checkpoint")
             params = inherit_fixed(params, checkpoint)
@@ -189,7 +193,10 @@ class DeepLearningEstimator(ModelOutputs):
         if checkpoint is not None:
             check_restart(setup, checkpoint)
         console = TrainingConsole(
-            setup.params, setup.problem.category, setup.validation is not None, show_progress
+            setup.params,
+            setup.problem.category,
+            setup.validation is not None,
+            show_progress and is_root(),  # on several processes, rank 0 shows the progress
         )
         model_id = setup.params["model_id"] or next_model_id()
         export = _checkpoint_writer(params, setup.params, model_id)

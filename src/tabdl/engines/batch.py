@@ -560,6 +560,7 @@ def train(
     p: Mapping[str, Any],
     config: Any,
     on_iteration: Callable[[NetworkState], bool] | None = None,
+    parts: tuple[int, ...] = (),
 ) -> NetworkState:
     """Train ``state`` on ``rows`` in mini-batches for ``p["epochs"]``, iteration by iteration.
 
@@ -568,12 +569,16 @@ def train(
     (rounded up to whole batches), the epoch counter over the rows that can train, and
     ``on_iteration`` after each iteration (scoring, early stopping, the time budget). Rows are
     visited in a random order, drawn anew every pass, from a generator seeded by ``seed``.
+
+    Under ``torchrun`` each process trains its share of every iteration on its own rows (``parts``:
+    the row counts of the files read, which shards follow) and the model and optimiser state are
+    averaged after every iteration, as the online engine does (:mod:`tabdl.distributed`).
     """
     device = resolve_device(p["device"])
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(cpu_threads(int(p["mini_batch_size"])))
     try:
-        return _train(state, rows, p, config, on_iteration, device)
+        return _train(state, rows, p, config, on_iteration, device, parts)
     finally:
         torch.set_num_threads(previous_threads)
 
@@ -592,28 +597,37 @@ def cpu_threads(batch_size: int) -> int:
     return 1 if batch_size < THREADED_BATCH else max(1, os.cpu_count() or 1)
 
 
-def _train(state, rows, p, config, on_iteration, device) -> NetworkState:
+def _train(state, rows, p, config, on_iteration, device, parts) -> NetworkState:
+    from tabdl.distributed import scale_out
     from tabdl.training.loop import (
+        averaged_arrays,
         check_finite,
         epoch_rows,
         has_momentum,
         momentum_at,
         rate_at,
         resolve_samples_per_iteration,
+        should_stop,
+        trained_size,
     )
 
     state.training_rows = epoch_rows(rows)
     tspi = resolve_samples_per_iteration(p, state.spec, state.training_rows)
+    out = scale_out(p, state.spec, rows, state.training_rows, trained_size(state), parts)
+    if out is not None:  # several processes: this process's rows and share of each iteration
+        rows = out.rows
     batch_size = int(p["mini_batch_size"])
     usable = np.flatnonzero(rows.usable)
-    if usable.size == 0:
+    if usable.size == 0 and out is None:
         raise DataError("no training row can train (missing responses, Skip or zero weights)")
     data = _DeviceRows.of(rows, device)
     index = torch.as_tensor(usable, dtype=torch.int64, device=device)
     generator = torch.Generator(device=device)
-    generator.manual_seed((int(p["seed"]) + BATCH_SEED + state.processed) % (1 << 63))
+    offset = 0 if out is None else out.row_offset
+    generator.manual_seed((int(p["seed"]) + BATCH_SEED + state.processed + offset) % (1 << 63))
+    num_start = int(state.spec.units[0] - rows.inputs.numeric.shape[1])
     network = _Network(state, config, p, device)
-    network.load(state, int(state.spec.units[0] - rows.inputs.numeric.shape[1]))
+    network.load(state, num_start)
     momenta = has_momentum(p)
     n_layers = len(network.layers)
     order, cursor = index, index.numel()
@@ -626,8 +640,13 @@ def _train(state, rows, p, config, on_iteration, device) -> NetworkState:
         state.iterations += 1
         if network.avg_act is not None:  # scoring passes move the running averages too (H2O)
             network.avg_act.copy_(torch.as_tensor(state.avg_activations, dtype=torch.float32))
+        target = tspi
+        if out is not None:
+            remaining = p["epochs"] * state.training_rows - state.processed
+            target = int(np.ceil(out.plan_iteration(remaining) * max(1, usable.size)))
+            out.sync.start_iteration(averaged_arrays(state))
         done = 0
-        while done < tspi:
+        while done < target and index.numel() > 0:
             if cursor >= order.numel():
                 order = index[torch.randperm(index.numel(), generator=generator, device=device)]
                 cursor = 0
@@ -641,12 +660,12 @@ def _train(state, rows, p, config, on_iteration, device) -> NetworkState:
             ]
             network.step(data, batch, rates, momentum, generator)
             done += batch.numel()
-        state.processed += done
         network.store(state)
+        if out is not None:  # average the model over the processes, and train on from it
+            done = out.finish_iteration(averaged_arrays(state), done)
+            network.load(state, num_start)
+        state.processed += done
         check_finite(state)
-        if on_iteration is not None:
-            if on_iteration(state):
-                break
-        elif 0 < p["max_runtime_secs"] < time.monotonic() - started:
+        if should_stop(state, p, on_iteration, started, out):
             break
     return state

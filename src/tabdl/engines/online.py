@@ -46,8 +46,8 @@ N_CFG_I = 14
 F_RHO, F_EPS, F_L1, F_L2, F_MAX_W2, F_INPUT_DROP, F_QUANTILE, F_TWEEDIE, F_RESP_SUB, F_RESP_MUL = (
     range(10)
 )
-F_SPARSITY_BETA, F_AVERAGE_ACTIVATION = 10, 11
-N_CFG_F = 12
+F_SPARSITY_BETA, F_AVERAGE_ACTIVATION, F_ELASTIC = 10, 11, 12
+N_CFG_F = 13
 
 INPUT_DROPOUT_SEED = 0x1337B4BE
 
@@ -289,12 +289,14 @@ def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, 
 
 @nb.njit(**_INLINE)
 def _update_bias(
-    bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf, avg_act, unit
+    bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf, avg_act, unit, ea_b
 ) -> None:
     l1 = cfg_f[F_L1]
     l2 = cfg_f[F_L2]
     bias = B[bidx]
     pg = g - (_sign(bias) * l1 + bias * l2)
+    if ea_b.shape[0] > 0:  # elastic averaging: pull towards the consensus (H2O's N.update_bias)
+        pg -= cfg_f[F_ELASTIC] * (bias - ea_b[bidx])
     step = np.float64(rate)
     if cfg_i[I_ADAPTIVE]:
         rho = np.float64(np.float32(cfg_f[F_RHO]))
@@ -367,6 +369,7 @@ def _adadelta_layer(
     dbuf,
     lbuf,
     avg_act,
+    elastic,
 ) -> None:
     """ADADELTA update of one layer's weights and biases, given the units' gradients ``gvec``.
 
@@ -377,7 +380,9 @@ def _adadelta_layer(
     """
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
-    gw, gpa, gbuf, g2all, keepall, ratio, ratio_i, gdx, gg, avg = work
+    gw, gpa, gbuf, g2all, keepall, ratio, ratio_i, gdx, gg, avg, gea = work
+    ea_w, ea_b = elastic
+    lam = cfg_f[F_ELASTIC] if ea_w.shape[0] > 0 else 0.0
     rows = units[layer + 1]
     cols = units[layer]
     a_in = aoff[layer]
@@ -427,8 +432,10 @@ def _adadelta_layer(
                 gdx[k] = Wacc[widx]
                 gg[k] = Wacc[n_w + widx]
                 gpa[k] = A[a_in + c]
+                if lam != 0.0:
+                    gea[k] = ea_w[widx]
             _adadelta_vector(n_gather, g, fast, l1, l2, rho, eps, gw, gpa, gbuf, g2, keep, ratio,
-                             ratio_i, gdx, gg)  # fmt: skip
+                             ratio_i, gdx, gg, lam, gea)  # fmt: skip
             for k in range(n_gather):
                 widx = row_start + channels * (in_idx[k] if sparse else k)
                 W[widx] = gw[k]
@@ -436,10 +443,11 @@ def _adadelta_layer(
                 Wacc[n_w + widx] = gg[k]
         if n_dense > 0:
             first = row_start + dense_from
+            ea = ea_w[first : first + n_dense] if lam != 0.0 else gea
             _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
                              A[a_in + dense_from : a_in + cols], gbuf, g2[n_gather:], keep[n_gather:],
                              ratio, ratio_i, Wacc[first : first + n_dense],
-                             Wacc[n_w + first : n_w + first + n_dense])  # fmt: skip
+                             Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
     for r0 in range(0, rows, 8):  # sums in H2O's column order; +0.0 for a skipped weight is exact
         block = min(8, rows - r0)
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
@@ -478,7 +486,7 @@ def _adadelta_layer(
         bidx = boff[layer] + (channels * r + k_win)
         unit = aoff[layer + 1] - aoff[1] + r if layer < units.shape[0] - 2 else -1
         _update_bias(bidx, g, avg[r] / cols, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, dbuf, lbuf,
-                     avg_act, unit)  # fmt: skip
+                     avg_act, unit, ea_b)  # fmt: skip
 
 
 @nb.njit(**_INLINE)
@@ -489,7 +497,7 @@ def _propagate(e: np.ndarray, w: np.ndarray, g: float) -> None:
 
 @nb.njit(**_INLINE)
 def _adadelta_vector(
-    n, g, fast, l1, l2, rho, eps, wv, pa, gbuf, g2buf, keep, ratio, ratio_i, edx, eg
+    n, g, fast, l1, l2, rho, eps, wv, pa, gbuf, g2buf, keep, ratio, ratio_i, edx, eg, lam, ea
 ) -> None:
     """ADADELTA on contiguous vectors of one unit's weights ``wv`` and accumulators, in place.
 
@@ -502,6 +510,8 @@ def _adadelta_vector(
         grad = g * pa[k]
         if regularised:
             grad = grad - _sign(w) * l1 - w * l2
+        if lam != 0.0:  # elastic averaging: pull towards the consensus weight
+            grad = grad - lam * (w - np.float64(ea[k]))
         keep[k] = not fast or pa[k] != 0.0
         g2 = grad * grad
         gbuf[k] = grad
@@ -553,9 +563,12 @@ def _backprop_unit(
     dbuf,
     lbuf,
     avg_act,
+    elastic,
 ) -> None:
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
+    ea_w, ea_b = elastic
+    lam = cfg_f[F_ELASTIC] if ea_w.shape[0] > 0 else 0.0
     if cfg_i[I_SHORTCUT] and g == 0.0:
         return
     cols = units[layer]
@@ -579,6 +592,8 @@ def _backprop_unit(
         if fast and previous == 0.0:
             continue
         grad = g * previous - _sign(weight) * l1 - weight * l2
+        if lam != 0.0:  # elastic averaging: pull towards the consensus weight (H2O's N.bprop)
+            grad -= lam * (weight - np.float64(ea_w[widx]))
         avg_grad2 += _update_weight(
             widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, ibuf
         )
@@ -589,7 +604,7 @@ def _backprop_unit(
     bidx = boff[layer] + (channels * r + k_win)
     unit = aoff[layer + 1] - aoff[1] + r if layer < units.shape[0] - 2 else -1
     _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf,
-                 avg_act, unit)  # fmt: skip
+                 avg_act, unit, ea_b)  # fmt: skip
 
 
 @nb.njit(**_JIT)
@@ -598,7 +613,8 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     cat_slots, numeric, response, offset = data
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
-    rates, moms, cfg_i, cfg_f, avg_act = hyper
+    rates, moms, cfg_i, cfg_f, avg_act, ea_w, ea_b = hyper
+    elastic = (ea_w, ea_b)
     A, E, orig, maxk, bits, in_idx, all_idx, psum, work, gvec, g, fbuf, ibuf, dbuf, lbuf = scratch
     n_layers = units.shape[0] - 1
     n_in = units[0]
@@ -689,11 +705,11 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
             gvec[r] = gr
         if cfg_i[I_ADAPTIVE]:
             _adadelta_layer(layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx, num_start,
-                            work, dbuf, lbuf, avg_act)  # fmt: skip
+                            work, dbuf, lbuf, avg_act, elastic)  # fmt: skip
             continue
         for r in range(units[layer + 1]):
             _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], net, state, A, E, maxk, cfg_i,
-                           cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf, avg_act)  # fmt: skip
+                           cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf, avg_act, elastic)  # fmt: skip
     E[:] = 0.0
     for k in range(n_in_idx):
         A[in_idx[k]] = 0.0
@@ -742,7 +758,9 @@ def train_chunk(
     state : tuple
         ``(W, B, Wacc, Bacc, Wm, Bm)``: weights, biases, ADADELTA accumulators, momenta; updated.
     hyper : tuple
-        ``(rates, moms, cfg_i, cfg_f)``: per-layer SGD step and momentum, and the configuration.
+        ``(rates, moms, cfg_i, cfg_f, avg_act, ea_w, ea_b)``: per-layer SGD step and momentum, the
+        configuration, the running average activations, and the elastic-averaging consensus
+        weights (float32) and biases (float64), empty when there is none.
     dry_run : bool
         Only replay the row sampling and count; train nothing (the chunk cut-off plans with this).
 
@@ -789,6 +807,7 @@ def train_chunk(
         np.zeros(width, dtype=np.float32),  # gathered E[dx^2]
         np.zeros(width, dtype=np.float32),  # gathered E[g^2]
         np.zeros(max_units + 8),  # per-unit sums of squared gradients
+        np.zeros(width, dtype=np.float32),  # gathered consensus weights (elastic averaging)
     )
     gvec = np.zeros(max_units)
     g = np.zeros(2, dtype=np.uint64)

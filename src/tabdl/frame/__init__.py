@@ -36,6 +36,7 @@ class Frame:
     table: pa.Table
     kinds: dict[str, str]
     source: str  # "pandas", "polars", "arrow", "numpy", "path" or "dict"
+    parts: tuple[int, ...] = ()  # row counts of the files of a Parquet dataset folder, in order
 
     @property
     def names(self) -> list[str]:
@@ -52,9 +53,40 @@ class Frame:
         return Frame(self.table.take(pa.array(index, type=pa.int64())), self.kinds, self.source)
 
 
+def parquet_files(folder: str) -> list[str]:
+    """Return the Parquet files of a dataset folder, sorted by path (subfolders included)."""
+    found = sorted(
+        os.path.join(root, name)
+        for root, _, names in os.walk(folder)
+        for name in names
+        if name.lower().endswith((".parquet", ".pq")) and not name.startswith((".", "_"))
+    )
+    if not found:
+        raise DataError(
+            f"{folder!r} is a folder without Parquet files: give a file or a folder of them"
+        )
+    return found
+
+
+def _read_folder(folder: str) -> pa.Table:
+    """Read a Parquet dataset folder as one table, its files in path order."""
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(path) for path in parquet_files(folder)]
+    try:
+        table = pa.concat_tables(tables, promote_options="default")
+    except pa.ArrowInvalid as error:
+        raise DataError(
+            f"the Parquet files of {folder!r} do not have the same columns: {error}"
+        ) from None
+    return table
+
+
 def _read_path(path: str) -> pa.Table:
     if not os.path.exists(path):
         raise DataError(f"no such file: {path!r}")
+    if os.path.isdir(path):
+        return _read_folder(path)
     lower = path.lower()
     if lower.endswith((".parquet", ".pq")):
         import pyarrow.parquet as pq
@@ -196,7 +228,17 @@ def as_frame(data: Any, categorical_columns: Any = None) -> Frame:
                 f"categorical_columns names {name!r}, which is not a column of the frame"
             )
         kinds[name] = CATEGORICAL
-    return Frame(table, kinds, source)
+    parts = data.parts if isinstance(data, Frame) else ()
+    if isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
+        parts = tuple(parquet_rows(os.fspath(data)))
+    return Frame(table, kinds, source, parts)
+
+
+def parquet_rows(folder: str) -> list[int]:
+    """Return the row count of each Parquet file of a dataset folder (from the file footers)."""
+    import pyarrow.parquet as pq
+
+    return [pq.ParquetFile(path).metadata.num_rows for path in parquet_files(folder)]
 
 
 def numeric_values(frame: Frame, name: str) -> np.ndarray:

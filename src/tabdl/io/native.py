@@ -95,14 +95,16 @@ def _datainfo_from_json(d: Mapping[str, Any]) -> DataInfo:
     return DataInfo(**values)
 
 
-def _event_json(event: ScoringEvent) -> dict[str, Any]:
+def event_json(event: ScoringEvent) -> dict[str, Any]:
+    """Return a scoring event as JSON data (its metrics as dicts)."""
     d = dataclasses.asdict(dataclasses.replace(event, train=None, valid=None))
     d["train"] = None if event.train is None else event.train.to_dict()
     d["valid"] = None if event.valid is None else event.valid.to_dict()
     return d
 
 
-def _event_from_json(d: Mapping[str, Any]) -> ScoringEvent:
+def event_from_json(d: Mapping[str, Any]) -> ScoringEvent:
+    """Return the scoring event :func:`event_json` wrote."""
     values = dict(d)
     for key in ("train", "valid"):
         values[key] = None if d[key] is None else metrics_from_dict(d[key])
@@ -140,7 +142,7 @@ def _model_json(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             "processed": state.processed,
             "training_rows": state.training_rows,
             "iterations": state.iterations,
-            "history": [_event_json(e) for e in result.history],
+            "history": [event_json(e) for e in result.history],
             "has_validation": result.has_validation,
             "stopped_early": result.stopped_early,
             "best_loss": float(result.best_loss),
@@ -342,7 +344,7 @@ def _model_from(doc: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any
     model = DeepLearningEstimator._from_fitted(fitted, str(doc["model_id"]), dict(doc["params"]))
     object.__setattr__(model, "_input_params", dict(doc.get("input_params", doc["params"])))
     if result_d is not None:
-        history = [_event_from_json(e) for e in result_d["history"]]
+        history = [event_from_json(e) for e in result_d["history"]]
         result = TrainingResult(
             fitted, state, history, history[-1].train, history[-1].valid,
             bool(result_d["has_validation"]), bool(result_d["stopped_early"]),

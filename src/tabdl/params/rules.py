@@ -236,6 +236,15 @@ def _sparse_without_elastic_averaging(p: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _batch_engine_without_elastic_averaging(p: Mapping[str, Any]) -> str | None:
+    if p["mini_batch_size"] > 1 and p["elastic_averaging"]:
+        return (
+            "elastic_averaging is not available with the batch engine (mini_batch_size > 1) yet; "
+            "use plain model averaging (elastic_averaging=False) or mini_batch_size=1"
+        )
+    return None
+
+
 def _custom_stopping_needs_function(p: Mapping[str, Any]) -> str | None:
     if p["stopping_metric"] in ("custom", "custom_increasing") and p["custom_metric_func"] is None:
         return f"stopping_metric={p['stopping_metric']!r} needs custom_metric_func"
@@ -277,6 +286,7 @@ PARAMETER_RULES: tuple[Rule, ...] = (
     _checkpoint_without_cv,
     _initial_arrays_one_per_layer,
     _sparse_without_elastic_averaging,
+    _batch_engine_without_elastic_averaging,
     _custom_stopping_needs_function,
     _special_columns_distinct,
 )

@@ -55,7 +55,7 @@ SELECTION = Feature("cross-validation", True, 8)
 DATA_OPTIONS = Feature("sparse data", False, 9)
 BALANCING = Feature("class balancing", True, 9)
 ENCODINGS = Feature("categorical encodings and feature hashing", True, 9)
-SCALE_OUT = Feature("multi-process training", False, 10)
+SCALE_OUT = Feature("multi-process training (torchrun)", True, 10)
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,8 @@ PARAMETERS: tuple[Param, ...] = (
         Flag(),
         ALGORITHM,
         SCALE_OUT,
-        "Elastic averaging between processes.",
+        "Elastic averaging between processes (torchrun): each keeps its local model, pulled towards "
+        "a moving average of the processes' models (docs/distributed.md).",
     ),
     _P(
         "elastic_averaging_moving_rate",
@@ -209,7 +210,7 @@ PARAMETERS: tuple[Param, ...] = (
         UNIT,
         ALGORITHM,
         SCALE_OUT,
-        "Moving rate of elastic averaging.",
+        "Moving rate alpha of elastic averaging: consensus = alpha * mean + (1 - alpha) * previous.",
     ),
     _P(
         "elastic_averaging_regularization",
@@ -217,7 +218,7 @@ PARAMETERS: tuple[Param, ...] = (
         NON_NEGATIVE,
         ALGORITHM,
         SCALE_OUT,
-        "Regularisation strength of elastic averaging.",
+        "Strength of the pull of each local weight towards the consensus (elastic averaging).",
     ),
     _P(
         "epochs",
@@ -250,7 +251,7 @@ PARAMETERS: tuple[Param, ...] = (
         Flag(),
         ALGORITHM,
         TRAINING,
-        "Split the data so that every core works.",
+        "Split each process's rows into 4 chunks per core so that every core works.",
     ),
     _P(
         "hidden",
@@ -418,7 +419,8 @@ PARAMETERS: tuple[Param, ...] = (
         Flag(),
         ALGORITHM,
         SCALE_OUT,
-        "Every process trains on all the data.",
+        "Every process (torchrun) samples its share from all rows; False: each trains on its own "
+        "shard (a row range, or its own files of a Parquet folder).",
     ),
     _P(
         "reproducible",
@@ -462,8 +464,23 @@ PARAMETERS: tuple[Param, ...] = (
         REPORTING,
         "How the validation rows are sampled.",
     ),
-    _P("shuffle_training_data", False, Flag(), ALGORITHM, TRAINING, "Shuffle the training rows."),
-    _P("single_node_mode", False, Flag(), ALGORITHM, SCALE_OUT, "Train in one process only."),
+    _P(
+        "shuffle_training_data",
+        False,
+        Flag(),
+        ALGORITHM,
+        TRAINING,
+        "Shuffle each chunk's rows every iteration (forced on when replicated processes each train "
+        "all their rows).",
+    ),
+    _P(
+        "single_node_mode",
+        False,
+        Flag(),
+        ALGORITHM,
+        SCALE_OUT,
+        "Under torchrun, only rank 0 trains; the others receive its model.",
+    ),
     _P("sparse", False, Flag(), ALGORITHM, DATA_OPTIONS, "Sparse data handling."),
     _P(
         "target_ratio_comm_to_comp",
@@ -471,7 +488,8 @@ PARAMETERS: tuple[Param, ...] = (
         NON_NEGATIVE,
         ALGORITHM,
         SCALE_OUT,
-        "Target ratio of communication to computation.",
+        "Target ratio of communication to computation for train_samples_per_iteration=-2 on "
+        "several processes (measured each iteration).",
     ),
     _P(
         "train_samples_per_iteration",

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tabdl.distributed import share_outcome
 from tabdl.encoding import (
     DataInfo,
     EncodedRows,
@@ -290,9 +291,10 @@ def fit(
     scorer.start(state)
     engine = train if p["mini_batch_size"] == 1 else batch_engine.train
     try:
-        engine(state, rows, p, config, on_iteration=after_iteration)
+        engine(state, rows, p, config, on_iteration=after_iteration, parts=train_frame.parts)
     finally:
         if console is not None:
             console.close()
     scorer.finish(state)
+    share_outcome(scorer, state)  # on several processes, each ends with rank 0's model and history
     return result_so_far(scorer.history[-1])

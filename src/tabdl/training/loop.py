@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tabdl.distributed import ScaleOut, local_cores, scale_out
 from tabdl.encoding.datainfo import TrainingRows
 from tabdl.engines import online
 from tabdl.errors import DataError
@@ -62,6 +63,8 @@ LOSS_CODES = {
 }
 #: Iterations in a row that may train no row (tiny sampling fractions) before training gives up.
 MAX_EMPTY_ITERATIONS = 100
+#: No elastic-averaging consensus (the engine's empty arrays).
+NO_CONSENSUS_W, NO_CONSENSUS_B = np.zeros(0, dtype=np.float32), np.zeros(0)
 #: H2O's instability limits (DeepLearningModelInfo.computeStats).
 WEIGHT_LIMIT = 1e10
 BIAS_LIMIT = 1e5
@@ -186,13 +189,15 @@ def engine_config(
     cfg_f[online.F_RESP_MUL] = resp[1]
     cfg_f[online.F_SPARSITY_BETA] = p["sparsity_beta"]
     cfg_f[online.F_AVERAGE_ACTIVATION] = p["average_activation"]
+    if p["elastic_averaging"]:  # the pull towards the consensus, once there is one
+        cfg_f[online.F_ELASTIC] = p["elastic_averaging_regularization"]
     return EngineConfig(units, acts, mult, drop, aoff, cfg_i, cfg_f)
 
 
 def _chunk_bounds(n_rows: int, p: Mapping[str, Any]) -> list[tuple[int, int]]:
     if p["reproducible"]:
         return [(0, n_rows)]
-    cores = max(1, os.cpu_count() or 1)
+    cores = local_cores()  # the machine's, shared by the processes on it (torchrun)
     n_chunks = min(4 * cores, n_rows) if p["force_load_balance"] else cores
     edges = np.linspace(0, n_rows, n_chunks + 1).astype(np.int64)
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
@@ -255,6 +260,8 @@ class Iteration(NamedTuple):
     shuffle: bool
     rates: np.ndarray
     moms: np.ndarray
+    row_offset: int = 0  # this process's first row among all processes' (chunk seeds differ)
+    consensus: tuple | None = None  # elastic averaging: the consensus weights and biases
 
 
 class _Pool(ThreadPoolExecutor):
@@ -285,11 +292,13 @@ def _run_chunk(
     """Train one chunk on the given state arrays (or only count its samples); return samples."""
     net = (config.units, state.weight_offsets, state.bias_offsets, config.aoffsets,
            config.activations, config.multipliers, config.dropout)  # fmt: skip
-    hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f, state.avg_activations)
+    ea_w, ea_b = plan.consensus or (NO_CONSENSUS_W, NO_CONSENSUS_B)
+    hyper = (plan.rates, plan.moms, config.cfg_i, config.cfg_f, state.avg_activations, ea_w, ea_b)
     start, stop = chunk
+    seed = _chunk_seed(config, state, start + plan.row_offset)
     return online.train_chunk(
-        start, stop, _chunk_seed(config, state, start), plan.use_fraction, plan.shuffle,
-        state.processed, data, net, state_arrays, hyper, dry_run,
+        start, stop, seed, plan.use_fraction, plan.shuffle, state.processed, data, net,
+        state_arrays, hyper, dry_run,
     )  # fmt: skip
 
 
@@ -331,6 +340,27 @@ def _run_iteration(
     chunks: list[tuple[int, int]],
     plan: Iteration,
     pool: ThreadPoolExecutor | None,
+    out: ScaleOut | None = None,
+) -> int:
+    """Train one iteration on one or several threads (and processes); return the samples."""
+    if out is None:
+        return _run_local_iteration(state, config, data, chunks, plan, pool)
+    done = _run_local_iteration(state, config, data, chunks, plan, pool) if out.sync.trains else 0
+    return out.finish_iteration(averaged_arrays(state), done)
+
+
+def averaged_arrays(state: NetworkState) -> list[np.ndarray]:
+    """Return the arrays averaged across processes: model, optimiser state, average activations."""
+    return [*state.arrays, state.avg_activations]
+
+
+def _run_local_iteration(
+    state: NetworkState,
+    config: EngineConfig,
+    data: tuple,
+    chunks: list[tuple[int, int]],
+    plan: Iteration,
+    pool: ThreadPoolExecutor | None,
 ) -> int:
     """Train one iteration over the chunks, on one or several threads; return samples."""
     shared = state.arrays
@@ -359,14 +389,41 @@ def _run_iteration(
     return sum(done)
 
 
+def trained_size(state: NetworkState) -> int:
+    """Values in the arrays that training updates (what model averaging sends)."""
+    return sum(a.size for a in state.arrays)
+
+
+def should_stop(
+    state: NetworkState,
+    p: Mapping[str, Any],
+    on_iteration: Callable[[NetworkState], bool] | None,
+    started: float,
+    out: ScaleOut | None,
+) -> bool:
+    """After an iteration: score and decide to stop (on rank 0 only, for every process)."""
+    stop = False
+    if out is None or out.cluster.is_root:
+        if on_iteration is not None:  # it also keeps the time budget, after scoring
+            stop = bool(on_iteration(state))
+        else:
+            stop = 0 < p["max_runtime_secs"] < time.monotonic() - started
+    return stop if out is None else out.sync.agree(stop)
+
+
 def train(
     state: NetworkState,
     rows: TrainingRows,
     p: Mapping[str, Any],
     config: EngineConfig,
     on_iteration: Callable[[NetworkState], bool] | None = None,
+    parts: tuple[int, ...] = (),
 ) -> NetworkState:
     """Run iterations until the epoch target, the time budget, or ``on_iteration`` says stop.
+
+    Under ``torchrun`` (several processes), each process trains its own rows and the model is
+    averaged after every iteration (:mod:`tabdl.distributed`); only rank 0 calls ``on_iteration``,
+    and its decision to stop holds for every process.
 
     Parameters
     ----------
@@ -381,6 +438,8 @@ def train(
     on_iteration : callable, optional
         Called after every iteration with the state; return True to stop (scoring, early stopping,
         the time budget). Without it, the loop keeps ``max_runtime_secs`` itself.
+    parts : tuple of int, optional
+        Row counts of the files the rows were read from (shards follow them on several processes).
 
     """
     n_rows = rows.inputs.nrows
@@ -392,6 +451,18 @@ def train(
     shuffle = bool(p["shuffle_training_data"]) or (
         tspi == state.training_rows and p["reproducible"]
     )
+    row_offset, out = (
+        0,
+        scale_out(p, state.spec, rows, state.training_rows, trained_size(state), parts),
+    )
+    if out is not None:  # several processes: this process's rows and share of each iteration
+        rows, use_fraction, shuffle, row_offset = (
+            out.rows,
+            out.use_fraction,
+            out.shuffle,
+            out.row_offset,
+        )
+        n_rows = rows.inputs.nrows
     chunks = _chunk_bounds(n_rows, p)
     n_layers = len(state.spec.units) - 1
     response = rows.response if rows.response is not None else np.zeros(n_rows)
@@ -407,7 +478,7 @@ def train(
         weight_sum,
     )
     started = time.monotonic()
-    workers = min(len(chunks), max(1, os.cpu_count() or 1))
+    workers = min(len(chunks), local_cores())
     pool = _Pool(workers) if len(chunks) > 1 else None
     empty = 0  # iterations in a row that trained no row
     try:
@@ -427,8 +498,12 @@ def train(
                 dtype=np.float32,
             ) * (np.float32(1.0) - moms)
 
-            plan = Iteration(use_fraction, shuffle, rates, moms)
-            done = _run_iteration(state, config, data, chunks, plan, pool)
+            if out is not None:
+                use_fraction = out.plan_iteration(p["epochs"] * state.training_rows - samples)
+                out.sync.start_iteration(averaged_arrays(state))
+            consensus = None if out is None else out.sync.consensus_weights()
+            plan = Iteration(use_fraction, shuffle, rates, moms, row_offset, consensus)
+            done = _run_iteration(state, config, data, chunks, plan, pool, out)  # over processes
             empty = empty + 1 if done == 0 else 0
             if empty == MAX_EMPTY_ITERATIONS:
                 raise DataError(
@@ -439,10 +514,7 @@ def train(
                 continue
             state.processed += int(done)
             check_finite(state)
-            if on_iteration is not None:  # it also keeps the time budget, after scoring
-                if on_iteration(state):
-                    break
-            elif 0 < p["max_runtime_secs"] < time.monotonic() - started:
+            if should_stop(state, p, on_iteration, started, out):
                 break
     finally:
         if pool:
