@@ -694,7 +694,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         for r in range(units[layer + 1]):
             _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], net, state, A, E, maxk, cfg_i,
                            cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf, avg_act)  # fmt: skip
-    E[:] = 0.0
+    E[aoff[1] :] = 0.0  # the input layer has no error: clearing it would cost O(inputs) per row
     for k in range(n_in_idx):
         A[in_idx[k]] = 0.0
     for j in range(numeric.shape[1]):
