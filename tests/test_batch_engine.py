@@ -182,3 +182,19 @@ def test_a_gpu_trains_the_same_kind_of_model():
     model = _train(device="cuda", activation="RectifierWithDropout")
     assert model.auc(valid=True) > 0.75 and isinstance(model.weights(0), pd.DataFrame)
     assert np.isfinite(model.weights(0).to_numpy()).all()
+
+
+def test_sparse_input_trains_as_its_dense_twin():
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(2)
+    dense = rng.normal(size=(300, 12)) * (rng.random((300, 12)) < 0.2)
+    y = (dense[:, 0] + dense[:, 1] > 0).astype(int)
+    params = dict(hidden=[8], epochs=3, seed=9, reproducible=True, mini_batch_size=32,
+                  sparse=True, quiet_mode=True)  # fmt: skip
+    frame = pd.DataFrame(dense, columns=[f"C{i + 1}" for i in range(12)]).assign(y=y.astype(str))
+    from_dense = tabdl.DeepLearningEstimator(**params).train(y="y", training_frame=frame)
+    matrix = scipy_sparse.csr_matrix(np.column_stack([dense, y]))
+    from_sparse = tabdl.DeepLearningEstimator(**params).train(
+        y="C13", training_frame=matrix, categorical_columns=["C13"]
+    )
+    np.testing.assert_allclose(from_sparse.weights(0), from_dense.weights(0), rtol=1e-5, atol=1e-6)

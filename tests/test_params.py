@@ -382,5 +382,6 @@ def test_reporting_parameters_are_available_and_unbuilt_features_are_named():
 
     check_available(validate_parameters({"stopping_rounds": 3, "score_each_iteration": True}))
     check_available(validate_parameters({"balance_classes": True}))
-    with pytest.raises(NotYetAvailableError, match="sparse"):
-        check_available(validate_parameters({"sparse": True}))
+    check_available(validate_parameters({"sparse": True, "col_major": True}))
+    with pytest.raises(NotYetAvailableError, match="elastic_averaging"):
+        check_available(validate_parameters({"elastic_averaging": True}))

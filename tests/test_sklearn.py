@@ -203,7 +203,11 @@ def test_the_autoencoder_scores_outliers_low():
         (DeepLearningClassifier(hidden=(4,), activation="Sigmoid"), ValueError, "activation"),
         (DeepLearningClassifier(hidden=(4,), categorical_columns=[9]), ValueError, "position 9"),
         (DeepLearningClassifier(hidden=(4,), distribution="gaussian"), ValueError, "gaussian"),
-        (DeepLearningRegressor(hidden=(4,), sparse=True), NotImplementedError, "sparse"),
+        (
+            DeepLearningRegressor(hidden=(4,), elastic_averaging=True),
+            NotImplementedError,
+            "elastic",
+        ),
     ],
 )
 def test_bad_parameters_fail_when_fit_starts(estimator, error, match):

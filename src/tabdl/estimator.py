@@ -132,8 +132,9 @@ class DeepLearningEstimator(ModelOutputs):
             Predictor columns; default: every column except ``y`` and the special columns.
         y : str or int, optional
             The response column; omit for an autoencoder.
-        training_frame : DataFrame, Table, ndarray or path
-            Training data (pandas, polars, pyarrow, numpy, or a CSV/Parquet path).
+        training_frame : DataFrame, Table, ndarray, scipy.sparse matrix or path
+            Training data (pandas, polars, pyarrow, numpy, scipy.sparse, or a CSV/Parquet path). A
+            sparse matrix's columns are ``C1``, ``C2``, ...; it stays sparse (see ``sparse``).
         validation_frame : same kinds, optional
             Data scored while training.
         categorical_columns : list of str, optional

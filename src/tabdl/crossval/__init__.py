@@ -30,13 +30,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from tabdl.crossval.folds import assign_folds, fold_column_folds
 from tabdl.crossval.summary import cross_validation_summary
 from tabdl.encoding import encode_labelled
 from tabdl.errors import DataError, TabdlError
-from tabdl.frame import NUMERIC, Frame, as_frame, like_input, numeric_values
+from tabdl.frame import Frame, as_frame, like_input, numeric_values
 from tabdl.metrics.tables import H2OTable
 from tabdl.params import check_available, validate_parameters
 from tabdl.training import Setup, draw_seed, prepare
@@ -115,9 +114,7 @@ def _fold_frames(
     weights = (
         np.ones(frame.nrows) if weights_column is None else numeric_values(frame, weights_column)
     )
-    base = frame.table.drop_columns([c for c in drop if c in frame.kinds])
-    kinds = {k: v for k, v in frame.kinds.items() if k not in drop}
-    kinds[CV_WEIGHTS] = NUMERIC
+    base = frame.drop([c for c in drop if c in frame.kinds])
     pairs = []
     for fold in range(nfolds):
         holdout = folds == fold
@@ -127,12 +124,7 @@ def _fold_frames(
                 f"not enough data to create {nfolds} cross-validation splits: fold {fold + 1} "
                 "leaves no rows (or no weight) on one side. Use fewer folds or more rows"
             )
-        pairs.append(
-            tuple(
-                Frame(base.append_column(CV_WEIGHTS, pa.array(w)), kinds, frame.source)
-                for w in (train_w, valid_w)
-            )
-        )
+        pairs.append(tuple(base.add_column(CV_WEIGHTS, w) for w in (train_w, valid_w)))
     return pairs
 
 

@@ -108,6 +108,12 @@ class CategoricalEncoder:
                 f"it needs {list(self.predictors)}"
             )
         table, kinds = frame.table, dict(frame.kinds)
+        sparse = [name for name in self.columns if frame.is_sparse(name)]
+        if sparse:
+            raise DataError(
+                f"categorical_encoding={self.scheme!r} cannot encode the sparse column(s) {sparse}: "
+                "give categorical columns as dense columns, or use categorical_encoding='AUTO'"
+            )
         for i, name in enumerate(self.columns):
             if self.scheme == "SortByResponse" or (
                 self.scheme == "EnumLimited" and not self.limited[i]
@@ -121,7 +127,7 @@ class CategoricalEncoder:
             for k, (out_name, array) in enumerate(outputs):
                 table = table.add_column(position + k, out_name, array)
                 kinds[out_name] = CATEGORICAL if pa.types.is_string(array.type) else NUMERIC
-        return Frame(table, kinds, frame.source)
+        return frame.with_table(table, kinds)
 
     def _encode_column(self, i: int, name: str, codes: np.ndarray, frame: Frame) -> list:
         known = codes >= 0

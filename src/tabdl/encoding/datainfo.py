@@ -26,6 +26,7 @@ from tabdl.encoding.categorical import CategoricalEncoder
 from tabdl.encoding.columns import Columns
 from tabdl.encoding.hashing import hashed_slots
 from tabdl.encoding.levels import level_codes
+from tabdl.encoding.sparse import keeps_sparse, sparse_numeric_block
 from tabdl.errors import DataError
 from tabdl.frame import CATEGORICAL, Frame, level_strings, numeric_values, sorted_levels
 
@@ -355,7 +356,9 @@ class EncodedRows:
     """Network inputs for a block of rows."""
 
     cat_slots: np.ndarray  # int64 (n, ncats): the active input slot per categorical, -1 for none
-    numeric: np.ndarray  # float64 (n, nnums): transformed numerics, missing values filled
+    # float64 (n, nnums): transformed numerics, missing values filled; a scipy CSR matrix when the
+    # input was sparse and the transform keeps zeros at zero (tabdl.encoding.sparse)
+    numeric: Any
     missing: np.ndarray  # bool (n,): the row has a missing predictor
 
     @property
@@ -376,7 +379,8 @@ class EncodedRows:
         for i in range(self.cat_slots.shape[1]):
             active = self.cat_slots[:, i] >= 0
             out[rows[active], self.cat_slots[active, i]] = 1.0
-        out[:, num_start:] = self.numeric
+        numeric = self.numeric
+        out[:, num_start:] = numeric if isinstance(numeric, np.ndarray) else numeric.toarray()
         return out
 
 
@@ -384,6 +388,12 @@ def check_scoring_columns(info: DataInfo, frame: Frame) -> None:
     """Raise a :class:`DataError` naming every predictor the frame lacks."""
     needed = info.source_predictors
     missing = [n for n in needed if n not in frame.kinds]
+    if missing and frame.source == "scipy":
+        raise DataError(
+            f"the sparse matrix has {len(frame.names)} columns, named C1..C{len(frame.names)} by "
+            f"position, but the model was trained on column(s) {list(needed)}: it lacks "
+            f"{missing}. Give a matrix with the training matrix's columns, in the same order"
+        )
     if missing:
         raise DataError(
             f"the frame lacks column(s) {missing} that the model was trained on; "
@@ -416,6 +426,9 @@ def encode(info: DataInfo, frame: Frame) -> EncodedRows:
         slots[:, i] = slot
     if info.hash_width is not None:
         slots = hashed_slots(slots, info.hash_width, info.hash_seed)
+    if keeps_sparse(info, frame):
+        numeric, nan_rows = sparse_numeric_block(info, frame)
+        return EncodedRows(slots, numeric, missing | nan_rows)
     numeric = np.empty((n, len(info.num_names)), dtype=np.float64)
     for j, name in enumerate(info.num_names):
         values = finite_values(frame, name, "the numeric column")

@@ -37,6 +37,8 @@ __all__ = ["resolve_device", "train"]
 
 #: Seed offset of the batch engine's generator (row order and dropout masks).
 BATCH_SEED = 0x6261746368
+#: Largest sparse numeric block the batch engine turns dense (bytes of float32).
+MAX_DENSE_SPARSE_BYTES = 2 * 2**30
 #: Batches of at least this many rows use every core; smaller ones one thread (:func:`cpu_threads`).
 THREADED_BATCH = 512
 
@@ -538,7 +540,17 @@ class _DeviceRows:
         inputs = rows.inputs
         n = inputs.nrows
         slots = inputs.cat_slots
-        numeric = np.nan_to_num(inputs.numeric, nan=0.0)
+        numeric = inputs.numeric
+        if not isinstance(numeric, np.ndarray):  # scipy CSR (sparse=True): a dense block here
+            size = numeric.shape[0] * numeric.shape[1] * 4
+            if size > MAX_DENSE_SPARSE_BYTES:
+                raise DataError(
+                    f"the batch engine holds the numeric inputs densely: this sparse matrix needs "
+                    f"{size / 2**30:.1f} GiB as float32. Use mini_batch_size=1 (the online engine "
+                    "keeps it sparse), or fewer columns"
+                )
+            numeric = numeric.toarray()
+        numeric = np.nan_to_num(numeric, nan=0.0)
         response = rows.response if rows.response is not None else np.zeros(n)
         offset = rows.offset if rows.offset is not None else np.zeros(n)
 

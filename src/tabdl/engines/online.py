@@ -610,7 +610,7 @@ def _backprop_unit(
 @nb.njit(**_JIT)
 def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     """Train on one row: input, forward pass, output error, backward pass with updates."""
-    cat_slots, numeric, response, offset = data
+    cat_slots, numeric, response, offset, sp_ptr, sp_col, sp_val = data
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
     rates, moms, cfg_i, cfg_f, avg_act, ea_w, ea_b = hyper
@@ -619,6 +619,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     n_layers = units.shape[0] - 1
     n_in = units[0]
     num_start = n_in - numeric.shape[1]
+    sparse_nums = sp_ptr.shape[0] > 0
     seed = cfg_i[I_SEED]
     # -- input layer: one-hot slots, numerics, input dropout (A[0:n_in] is zero on entry) ----------
     n_in_idx = 0
@@ -636,11 +637,18 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
             in_idx[m + 1] = in_idx[m]
             m -= 1
         in_idx[m + 1] = v
-    for j in range(numeric.shape[1]):
-        v = numeric[row, j]
-        A[num_start + j] = 0.0 if v != v else v
-        in_idx[n_in_idx] = num_start + j
-        n_in_idx += 1
+    if sparse_nums:  # a CSR row: only its stored entries, ascending
+        for p in range(sp_ptr[row], sp_ptr[row + 1]):
+            v = sp_val[p]
+            A[num_start + sp_col[p]] = 0.0 if v != v else v
+            in_idx[n_in_idx] = num_start + sp_col[p]
+            n_in_idx += 1
+    else:
+        for j in range(numeric.shape[1]):
+            v = numeric[row, j]
+            A[num_start + j] = 0.0 if v != v else v
+            in_idx[n_in_idx] = num_start + j
+            n_in_idx += 1
     if cfg_i[I_OUT] == OUT_AUTOENCODER:
         orig[0:n_in] = A[0:n_in]
     input_ratio = cfg_f[F_INPUT_DROP]
@@ -704,17 +712,20 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
                 gr = e
             gvec[r] = gr
         if cfg_i[I_ADAPTIVE]:
-            _adadelta_layer(layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx, num_start,
-                            work, dbuf, lbuf, avg_act, elastic)  # fmt: skip
+            # sparse numerics are gathered with the one-hot slots: no contiguous numeric block
+            dense_start = n_in if sparse_nums else num_start
+            _adadelta_layer(layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx,
+                            dense_start, work, dbuf, lbuf, avg_act, elastic)  # fmt: skip
             continue
         for r in range(units[layer + 1]):
             _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], net, state, A, E, maxk, cfg_i,
                            cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf, avg_act, elastic)  # fmt: skip
-    E[:] = 0.0
+    E[aoff[1] :] = 0.0  # the input layer has no error: clearing it would cost O(inputs) per row
     for k in range(n_in_idx):
         A[in_idx[k]] = 0.0
-    for j in range(numeric.shape[1]):
-        A[num_start + j] = 0.0
+    if not sparse_nums:  # a sparse row's other inputs are zero already (dropped or never set)
+        for j in range(numeric.shape[1]):
+            A[num_start + j] = 0.0
 
 
 @nb.njit(**_JIT)
@@ -746,11 +757,13 @@ def train_chunk(
     processed_global : int
         Samples trained before this iteration (added to each row's dropout seed when reproducible).
     data : tuple
-        ``(cat_slots, numeric, response, offset, usable, weights, weight_sum)``: the encoded rows,
-        whether each may train, and observation weights with H2O's global weight sum
-        ``round(mean(w) * rows)`` (negative: no observation weights). As in H2O, weights are not
-        gradient factors: every second row is drawn by importance sampling from the chunk's weights,
-        the others from the shuffled order.
+        ``(cat_slots, numeric, response, offset, usable, weights, weight_sum, sp_ptr, sp_col,
+        sp_val)``: the encoded rows, whether each may train, and observation weights with H2O's
+        global weight sum ``round(mean(w) * rows)`` (negative: no observation weights). As in H2O,
+        weights are not gradient factors: every second row is drawn by importance sampling from the
+        chunk's weights, the others from the shuffled order. Sparse numerics come as a CSR matrix
+        (``sp_ptr``, ``sp_col``, ``sp_val``: int64 row pointers and column indices, float64 values)
+        with ``numeric`` of shape ``(0, n_numeric)``; dense numerics with empty CSR arrays.
     net : tuple
         ``(units, woff, boff, aoff, act, mult, drop)``: layer sizes, offsets of each layer's weights,
         biases and activations in the flat arrays, activation codes, channels (2 for Maxout), and
@@ -771,7 +784,7 @@ def train_chunk(
         response, a missing predictor with ``Skip``, zero weight) are passed over without counting.
 
     """
-    cat_slots, numeric, response, offset, usable, weights, weight_sum = data
+    cat_slots, numeric, response, offset, usable, weights, weight_sum, sp_ptr, sp_col, sp_val = data
     units, woff, boff, aoff, act, mult, drop = net
     cfg_i = hyper[2]
     n_rows = stop - start
@@ -790,9 +803,14 @@ def train_chunk(
     psum = np.zeros(8, dtype=np.float64)
     width = max(units[0], max_units)
     ratio = np.zeros(width, dtype=np.float32)
+    row_numerics = numeric.shape[1]  # numeric inputs a row can set
+    if sp_ptr.shape[0] > 0:
+        row_numerics = 0
+        for row in range(start, stop):
+            row_numerics = max(row_numerics, sp_ptr[row + 1] - sp_ptr[row])
     layer_width = 1
     for layer in range(n_layers):
-        cols_used = units[layer] if layer > 0 else cat_slots.shape[1] + numeric.shape[1] + 1
+        cols_used = units[layer] if layer > 0 else cat_slots.shape[1] + row_numerics + 1
         if not cfg_i[I_FAST]:
             cols_used = units[layer]
         layer_width = max(layer_width, units[layer + 1] * cols_used)
@@ -828,7 +846,7 @@ def train_chunk(
             return 0
         weight_map /= total
         relative_weight = weight_sum * n_rows / weights.shape[0] / total
-    row_data = (cat_slots, numeric, response, offset)
+    row_data = (cat_slots, numeric, response, offset, sp_ptr, sp_col, sp_val)
     scratch = (
         A,
         E,

@@ -2,7 +2,15 @@
 
 Supported inputs: pandas and polars DataFrames, pyarrow Tables and RecordBatches, numpy arrays
 (structured arrays keep their field names; 2-D arrays get H2O's names ``C1``, ``C2``, ...), dicts of
-columns, and paths to CSV or Parquet files. Nothing is copied through CSV.
+columns, paths to CSV or Parquet files, and scipy.sparse matrices (see below). Nothing is copied
+through CSV.
+
+Sparse data stays sparse: a scipy.sparse matrix or array (CSR; COO, CSC and the other formats are
+converted to CSR, which stays sparse) becomes a frame of numeric columns named ``C1``, ``C2``, ...
+as a 2-D numpy array does, held as a CSR matrix (:class:`SparseColumns`), never densified. Stored
+``NaN`` values are missing values. A pandas DataFrame whose columns have a ``Sparse`` dtype keeps
+its names: its sparse columns form the CSR block, its other columns the Arrow table, and the sparse
+columns come after the others in the frame's column order.
 
 Column kinds follow H2O: numbers are numeric; strings, categoricals (pandas ``category``, Arrow
 dictionaries) and booleans are categorical; dates and timestamps are numeric, in milliseconds since
@@ -13,7 +21,7 @@ the epoch, as H2O's ``Time`` columns. A numeric column can be declared categoric
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,31 +34,113 @@ from tabdl.errors import DataError
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 
-__all__ = ["CATEGORICAL", "NUMERIC", "Frame", "as_frame", "like_input", "level_strings"]
+__all__ = [
+    "CATEGORICAL",
+    "NUMERIC",
+    "Frame",
+    "SparseColumns",
+    "as_frame",
+    "like_input",
+    "level_strings",
+]
+
+
+@dataclass(frozen=True)
+class SparseColumns:
+    """Numeric columns held as a CSR matrix: float64 values, sorted column indices, no duplicates."""
+
+    matrix: Any  # scipy.sparse.csr_matrix
+    names: tuple[str, ...]
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False)
+    _by_column: list = field(init=False, repr=False, compare=False)  # the CSC copy, made on demand
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_positions", {n: j for j, n in enumerate(self.names)})
+        object.__setattr__(self, "_by_column", [])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._positions
+
+    def position(self, name: str) -> int:
+        """Index of column ``name`` in the matrix."""
+        return self._positions[name]
+
+    def column(self, name: str) -> np.ndarray:
+        """Column ``name`` as a dense float64 vector (zeros filled in)."""
+        if not self._by_column:  # one CSC copy (O(nnz)) serves every column read after it
+            self._by_column.append(self.matrix.tocsc())
+        csc = self._by_column[0]
+        j = self.position(name)
+        out = np.zeros(self.matrix.shape[0], dtype=np.float64)
+        start, stop = csc.indptr[j], csc.indptr[j + 1]
+        out[csc.indices[start:stop]] = csc.data[start:stop]
+        return out
+
+    def take(self, index: np.ndarray) -> SparseColumns:
+        """Rows at ``index``, still sparse."""
+        return SparseColumns(self.matrix[np.asarray(index)], self.names)
 
 
 @dataclass(frozen=True)
 class Frame:
-    """An input as tabdl sees it: an Arrow table, its column kinds, and where it came from."""
+    """An input as tabdl sees it: an Arrow table, its column kinds, and where it came from.
+
+    Sparse numeric columns, when the input had any, are in ``sparse`` (a CSR matrix) rather than in
+    the table; they come after the table's columns in :attr:`names`.
+    """
 
     table: pa.Table
     kinds: dict[str, str]
-    source: str  # "pandas", "polars", "arrow", "numpy", "path" or "dict"
+    source: str  # "pandas", "polars", "arrow", "numpy", "path", "dict" or "scipy"
+    sparse: SparseColumns | None = None
     parts: tuple[int, ...] = ()  # row counts of the files of a Parquet dataset folder, in order
 
     @property
     def names(self) -> list[str]:
         """Column names, in order."""
-        return list(self.table.column_names)
+        extra = list(self.sparse.names) if self.sparse is not None else []
+        return list(self.table.column_names) + extra
 
     @property
     def nrows(self) -> int:
         """Number of rows."""
+        if self.sparse is not None:
+            return int(self.sparse.matrix.shape[0])
         return self.table.num_rows
+
+    def is_sparse(self, name: str) -> bool:
+        """Tell whether column ``name`` is held in the sparse block."""
+        return self.sparse is not None and name in self.sparse
 
     def take(self, index: np.ndarray) -> Frame:
         """Return the rows at positions ``index`` (repeats allowed), in that order."""
-        return Frame(self.table.take(pa.array(index, type=pa.int64())), self.kinds, self.source)
+        index = np.asarray(index, dtype=np.int64)
+        table = self.table
+        if table.num_columns:
+            table = table.take(pa.array(index, type=pa.int64()))
+        sparse = self.sparse.take(index) if self.sparse is not None else None
+        return Frame(table, self.kinds, self.source, sparse)
+
+    def with_table(self, table: pa.Table, kinds: dict[str, str]) -> Frame:
+        """Return this frame with its Arrow columns replaced (the sparse block is kept)."""
+        if self.sparse is not None and table.num_columns and table.num_rows != self.nrows:
+            raise DataError(
+                f"the new columns have {table.num_rows} rows; the frame has {self.nrows}"
+            )
+        return Frame(table, kinds, self.source, self.sparse)
+
+    def add_column(self, name: str, values: np.ndarray) -> Frame:
+        """Return this frame with a numeric column ``name`` appended to its Arrow columns."""
+        array = pa.array(np.asarray(values, dtype=np.float64))
+        has_columns = self.table.num_columns > 0
+        table = self.table.append_column(name, array) if has_columns else pa.table({name: array})
+        return self.with_table(table, {**self.kinds, name: NUMERIC})
+
+    def drop(self, names: list[str]) -> Frame:
+        """Return this frame without the Arrow columns ``names`` (sparse columns cannot be dropped)."""
+        table = self.table.drop_columns([n for n in names if n in self.table.column_names])
+        kinds = {k: v for k, v in self.kinds.items() if k not in names or self.is_sparse(k)}
+        return self.with_table(table, kinds)
 
 
 def parquet_files(folder: str) -> list[str]:
@@ -138,6 +228,57 @@ def _check_unique(names: list[str]) -> None:
         raise DataError(f"column names must be unique; repeated: {dup}")
 
 
+def _is_scipy_sparse(data: Any) -> bool:
+    return type(data).__module__.startswith("scipy.sparse") and hasattr(data, "tocsr")
+
+
+def _csr(matrix: Any) -> Any:
+    """Return ``matrix`` as a canonical float64 CSR matrix (sorted indices, duplicates summed)."""
+    import scipy.sparse as sp
+
+    if matrix.ndim != 2:
+        raise DataError(f"a sparse matrix must be 2-D to be a frame; got shape {matrix.shape}")
+    real = np.issubdtype(matrix.dtype, np.integer) or np.issubdtype(matrix.dtype, np.floating)
+    if not (real or matrix.dtype == np.bool_):
+        raise DataError(
+            f"a sparse matrix must hold real numbers to be a frame; it holds {matrix.dtype}: "
+            "convert it with .astype(float)"
+        )
+    csr = sp.csr_matrix(matrix.tocsr(), dtype=np.float64)  # COO, CSC, ... are converted here
+    if csr is matrix:
+        csr = csr.copy()
+    csr.sum_duplicates()  # also sorts the column indices of each row
+    return csr
+
+
+def _sparse_names(n: int) -> tuple[str, ...]:
+    return tuple(f"C{j + 1}" for j in range(n))
+
+
+def _from_pandas_sparse(frame: pd.DataFrame) -> tuple[pa.Table, SparseColumns]:
+    import scipy.sparse as sp
+
+    names = [str(c) for c in frame.columns]
+    sparse_cols = [
+        n for n, dtype in zip(names, frame.dtypes, strict=True) if isinstance(dtype, pd.SparseDtype)
+    ]
+    renamed = frame.set_axis(names, axis=1)
+    dense = renamed.drop(columns=sparse_cols)
+    for name in sparse_cols:
+        dtype = renamed[name].dtype
+        if not np.issubdtype(dtype.subtype, np.number) or dtype.fill_value != 0:
+            raise DataError(
+                f"sparse column {name!r} has dtype {dtype}: tabdl reads sparse columns of numbers "
+                "whose fill value is 0; convert it with .astype(pd.SparseDtype(float, 0))"
+            )
+    block = sp.csr_matrix(renamed[sparse_cols].sparse.to_coo().tocsr(), dtype=np.float64)
+    block.sum_duplicates()
+    table = (
+        pa.Table.from_pandas(dense, preserve_index=False) if len(dense.columns) else pa.table({})
+    )
+    return table, SparseColumns(block, tuple(sparse_cols))
+
+
 def _to_table(data: Any) -> tuple[pa.Table, str]:
     try:
         return _convert(data)
@@ -179,6 +320,20 @@ def _convert(data: Any) -> tuple[pa.Table, str]:
     )
 
 
+def _sparse_input(data: Any) -> tuple[pa.Table, SparseColumns, str] | None:
+    """Read a scipy.sparse matrix or a pandas frame with sparse columns; None for other inputs."""
+    if isinstance(data, Frame):
+        return None
+    if _is_scipy_sparse(data):
+        csr = _csr(data)
+        return pa.table({}), SparseColumns(csr, _sparse_names(csr.shape[1])), "scipy"
+    if isinstance(data, pd.DataFrame) and any(isinstance(d, pd.SparseDtype) for d in data.dtypes):
+        _check_unique([str(c) for c in data.columns])
+        table, block = _from_pandas_sparse(data)
+        return table, block, "pandas"
+    return None
+
+
 def _kind_of(name: str, dtype: pa.DataType) -> str:
     if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
         return NUMERIC
@@ -215,13 +370,19 @@ def as_frame(data: Any, categorical_columns: Any = None) -> Frame:
         The Arrow table with column kinds.
 
     """
-    table, source = _to_table(data)
-    names = table.column_names
+    sparse_input = _sparse_input(data)
+    sparse = data.sparse if isinstance(data, Frame) else None
+    if sparse_input is not None:
+        table, sparse, source = sparse_input
+    else:
+        table, source = _to_table(data)
+    names = table.column_names + (list(sparse.names) if sparse is not None else [])
     _check_unique(names)
     if isinstance(data, Frame):  # already read: keep its kinds (categorical_columns included)
         kinds = dict(data.kinds)
     else:
-        kinds = {name: _kind_of(name, table.schema.field(name).type) for name in names}
+        kinds = {name: _kind_of(name, table.schema.field(name).type) for name in table.column_names}
+        kinds.update({name: NUMERIC for name in (sparse.names if sparse is not None else ())})
     for name in categorical_columns or ():
         if name not in kinds:
             raise DataError(
@@ -231,7 +392,7 @@ def as_frame(data: Any, categorical_columns: Any = None) -> Frame:
     parts = data.parts if isinstance(data, Frame) else ()
     if isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
         parts = tuple(parquet_rows(os.fspath(data)))
-    return Frame(table, kinds, source, parts)
+    return Frame(table, kinds, source, sparse, parts)
 
 
 def parquet_rows(folder: str) -> list[int]:
@@ -245,8 +406,10 @@ def numeric_values(frame: Frame, name: str) -> np.ndarray:
     """Return column ``name`` as float64, with NaN for missing values.
 
     Dates and timestamps become milliseconds since the epoch. A column of text raises a
-    :class:`DataError` that shows an offending value.
+    :class:`DataError` that shows an offending value. A sparse column is returned dense.
     """
+    if frame.is_sparse(name):
+        return frame.sparse.column(name)
     column = frame.table.column(name)
     dtype = column.type
     if pa.types.is_dictionary(dtype):
@@ -278,6 +441,9 @@ def level_strings(frame: Frame, name: str) -> np.ndarray:
     Numbers become their shortest text (``3`` and ``3.0`` are both ``"3"``), booleans ``"true"`` and
     ``"false"`` (Java's spelling, as H2O writes them).
     """
+    if frame.is_sparse(name):
+        values = frame.sparse.column(name)
+        return np.array([None if v != v else _format_number(v) for v in values], dtype=object)
     column = frame.table.column(name)
     dtype = column.type
     if pa.types.is_dictionary(dtype):
@@ -298,6 +464,9 @@ def sorted_levels(frame: Frame, name: str) -> list[str]:
 
     Text sorts lexicographically; numbers declared categorical sort by value, as H2O's ``asfactor``.
     """
+    if frame.is_sparse(name):
+        values = frame.sparse.column(name)
+        return [_format_number(v) for v in np.unique(values[~np.isnan(values)])]
     column = frame.table.column(name)
     dtype = column.type
     if pa.types.is_dictionary(dtype):
@@ -315,8 +484,8 @@ def sorted_levels(frame: Frame, name: str) -> list[str]:
 def like_input(result: pd.DataFrame, source: str) -> Any:
     """Return ``result`` as the same kind of frame the caller gave.
 
-    pandas in, pandas out; polars in, polars out; Arrow in, Arrow out. numpy arrays, dicts and file
-    paths get a pandas DataFrame (a table with named, typed columns).
+    pandas in, pandas out; polars in, polars out; Arrow in, Arrow out. numpy arrays, scipy.sparse
+    matrices, dicts and file paths get a pandas DataFrame (a table with named, typed columns).
     """
     if source == "polars":
         import polars as pl

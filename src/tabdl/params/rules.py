@@ -329,6 +329,13 @@ def check_parameter_rules(p: Mapping[str, Any], defaults: Mapping[str, Any]) -> 
     for name, idle, why in _NO_EFFECT:
         if p[name] != defaults[name] and idle(p):
             warnings.warn(f"{name}={p[name]!r} has no effect with {why}", UserWarning, stacklevel=4)
+    if p["col_major"]:
+        warnings.warn(
+            "col_major=True has no effect: tabdl keeps one weight layout, and the results are the "
+            "same either way (H2O 3.46 rejects col_major=True as deprecated)",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _distribution_fits_problem(p: Mapping[str, Any], problem: Problem) -> str | None:

@@ -52,7 +52,7 @@ BATCH = Feature("the batch engine (mini_batch_size > 1)", True, 6)
 AUTOENCODER = Feature("autoencoder training", True, 7)
 SPARSITY = Feature("the autoencoder sparsity penalty", True, 7)
 SELECTION = Feature("cross-validation", True, 8)
-DATA_OPTIONS = Feature("sparse data", False, 9)
+SPARSE_DATA = Feature("sparse data (scipy.sparse input, DESCALE)", True, 9)
 BALANCING = Feature("class balancing", True, 9)
 ENCODINGS = Feature("categorical encodings and feature hashing", True, 9)
 SCALE_OUT = Feature("multi-process training (torchrun)", True, 10)
@@ -175,8 +175,8 @@ PARAMETERS: tuple[Param, ...] = (
         False,
         Flag(),
         ALGORITHM,
-        DATA_OPTIONS,
-        "Column-major input weights (a layout hint).",
+        SPARSE_DATA,
+        "Column-major input weights in H2O (a speed hint); accepted, no effect on tabdl's results.",
     ),
     _P(
         "custom_metric_func",
@@ -481,7 +481,16 @@ PARAMETERS: tuple[Param, ...] = (
         SCALE_OUT,
         "Under torchrun, only rank 0 trains; the others receive its model.",
     ),
-    _P("sparse", False, Flag(), ALGORITHM, DATA_OPTIONS, "Sparse data handling."),
+    _P(
+        "sparse",
+        False,
+        Flag(),
+        ALGORITHM,
+        SPARSE_DATA,
+        "Sparse data handling: with `standardize`, numerics are divided by their standard "
+        "deviation but not centred (H2O's DESCALE), so zeros stay zeros and scipy.sparse input "
+        "stays sparse.",
+    ),
     _P(
         "target_ratio_comm_to_comp",
         0.05,

@@ -215,6 +215,22 @@ def observation_weights(rows: TrainingRows) -> tuple[np.ndarray, float]:
     return w, math.floor(float(w.mean()) * len(w) + 0.5)
 
 
+def engine_numerics(numeric: Any) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Return the numeric block as the online engine takes it: a dense array, and a CSR triple.
+
+    Dense numerics: the array, and empty CSR arrays. A CSR matrix (sparse input): an empty
+    ``(0, n_numeric)`` array, and its row pointers, column indices (int64) and values.
+    """
+    if isinstance(numeric, np.ndarray):
+        empty = np.zeros(0, dtype=np.int64)
+        return numeric, (empty, empty, np.zeros(0))
+    return np.zeros((0, numeric.shape[1])), (
+        numeric.indptr.astype(np.int64),
+        numeric.indices.astype(np.int64),
+        np.asarray(numeric.data, dtype=np.float64),
+    )
+
+
 def epoch_rows(rows: TrainingRows) -> int:
     """Rows in one epoch: all rows, or ``round(n * mean(w))`` for 0/1 weights (H2O's rule)."""
     w = rows.weights
@@ -468,15 +484,11 @@ def train(
     response = rows.response if rows.response is not None else np.zeros(n_rows)
     offset = rows.offset if rows.offset is not None else np.zeros(n_rows)
     weights, weight_sum = observation_weights(rows)
+    numeric, sparse_numeric = engine_numerics(rows.inputs.numeric)
     data = (
-        rows.inputs.cat_slots,
-        rows.inputs.numeric,
-        response,
-        offset,
-        rows.usable,
-        weights,
-        weight_sum,
-    )
+        rows.inputs.cat_slots, numeric, response, offset, rows.usable, weights, weight_sum,
+        *sparse_numeric,
+    )  # fmt: skip
     started = time.monotonic()
     workers = min(len(chunks), local_cores())
     pool = _Pool(workers) if len(chunks) > 1 else None
