@@ -21,7 +21,7 @@ from tabdl.engines import batch
 from tabdl.errors import DataError, ParameterError
 from tabdl.training import prepare
 from tabdl.training.fit import _initial_state
-from tabdl.training.loop import Iteration, _run_chunk, engine_config, observation_weights
+from tabdl.training.loop import Iteration, _run_chunk, engine_config, engine_data
 
 PROSTATE = pd.read_csv(Path(__file__).parent / "data" / "h2o_cv" / "prostate.csv")
 X = ["AGE", "RACE", "DPROS", "PSA", "VOL", "GLEASON"]
@@ -75,10 +75,7 @@ def test_one_batch_step_equals_the_mean_of_the_online_engines_row_steps(y, extra
         pytest.skip("H2O has no Maxout autoencoder")
     setup, p, rows, config, start = _steps(y, extra, activation, mini_batch=24)
     n = rows.inputs.nrows
-    response = rows.response if rows.response is not None else np.zeros(n)
-    weights, weight_sum = observation_weights(rows)
-    data = (rows.inputs.cat_slots, rows.inputs.numeric, response, np.zeros(n), rows.usable,
-            weights, weight_sum)  # fmt: skip
+    data = engine_data(rows)
     rate = np.float32(p["rate"])
     plan = Iteration(np.float32(1.0), False, np.full(len(setup.spec.units) - 1, rate), np.zeros(3))
     w_steps, b_steps = [], []

@@ -427,6 +427,19 @@ def should_stop(
     return stop if out is None else out.sync.agree(stop)
 
 
+def engine_data(rows: TrainingRows) -> tuple:
+    """Return the online engine's view of the rows (:func:`tabdl.engines.online.train_chunk`)."""
+    n_rows = rows.inputs.nrows
+    response = rows.response if rows.response is not None else np.zeros(n_rows)
+    offset = rows.offset if rows.offset is not None else np.zeros(n_rows)
+    weights, weight_sum = observation_weights(rows)
+    numeric, sparse_numeric = engine_numerics(rows.inputs.numeric)
+    return (
+        rows.inputs.cat_slots, numeric, response, offset, rows.usable, weights, weight_sum,
+        *sparse_numeric,
+    )  # fmt: skip
+
+
 def train(
     state: NetworkState,
     rows: TrainingRows,
@@ -481,14 +494,7 @@ def train(
         n_rows = rows.inputs.nrows
     chunks = _chunk_bounds(n_rows, p)
     n_layers = len(state.spec.units) - 1
-    response = rows.response if rows.response is not None else np.zeros(n_rows)
-    offset = rows.offset if rows.offset is not None else np.zeros(n_rows)
-    weights, weight_sum = observation_weights(rows)
-    numeric, sparse_numeric = engine_numerics(rows.inputs.numeric)
-    data = (
-        rows.inputs.cat_slots, numeric, response, offset, rows.usable, weights, weight_sum,
-        *sparse_numeric,
-    )  # fmt: skip
+    data = engine_data(rows)
     started = time.monotonic()
     workers = min(len(chunks), local_cores())
     pool = _Pool(workers) if len(chunks) > 1 else None
