@@ -204,9 +204,9 @@ def test_the_autoencoder_scores_outliers_low():
         (DeepLearningClassifier(hidden=(4,), categorical_columns=[9]), ValueError, "position 9"),
         (DeepLearningClassifier(hidden=(4,), distribution="gaussian"), ValueError, "gaussian"),
         (
-            DeepLearningRegressor(hidden=(4,), elastic_averaging=True),
-            NotImplementedError,
-            "elastic",
+            DeepLearningRegressor(hidden=(4,), mini_batch_size=8, elastic_averaging=True),
+            ValueError,
+            "elastic_averaging is not available with the batch engine",
         ),
     ],
 )
