@@ -377,11 +377,11 @@ def test_train_rejects_unknown_keywords_with_a_hint():
         tabdl.DeepLearningEstimator().train(y="y", training_frame=H2O / "train.csv", epochs=3)
 
 
-def test_reporting_parameters_are_available_and_unbuilt_features_are_named():
-    from tabdl.params import check_available
+def test_every_feature_of_the_document_is_available():
+    from tabdl.params import PARAMETERS, check_available
 
     check_available(validate_parameters({"stopping_rounds": 3, "score_each_iteration": True}))
     check_available(validate_parameters({"balance_classes": True}))
     check_available(validate_parameters({"sparse": True, "col_major": True}))
-    with pytest.raises(NotYetAvailableError, match="elastic_averaging"):
-        check_available(validate_parameters({"elastic_averaging": True}))
+    check_available(validate_parameters({"elastic_averaging": True, "mini_batch_size": 1}))
+    assert [p.name for p in PARAMETERS if not p.feature.available] == []
