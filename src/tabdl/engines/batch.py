@@ -40,7 +40,7 @@ BATCH_SEED = 0x6261746368
 #: Largest sparse numeric block the batch engine turns dense (bytes of float32).
 MAX_DENSE_SPARSE_BYTES = 2 * 2**30
 #: Batches of at least this many rows use every core; smaller ones one thread (:func:`cpu_threads`).
-THREADED_BATCH = 512
+THREADED_BATCH = 128
 
 
 def resolve_device(name: str) -> torch.device:
@@ -145,6 +145,49 @@ class _Layer:
     bias: _Param = field(default=None)  # type: ignore[assignment]
 
 
+class _FlatParams:
+    """The dense tensors of every layer as views of one flat buffer.
+
+    Their optimiser state and gradients are flat buffers too, so that an update is a handful of
+    operations on one vector instead of a handful per tensor.
+    """
+
+    def __init__(self, params: list[_Param], device: torch.device) -> None:
+        self.params = params
+        self.position = {id(p): i for i, p in enumerate(params)}
+        sizes = [p.value.numel() for p in params]
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.value = self._pack([p.value for p in params])
+        self.edx = self._pack([p.edx for p in params])
+        self.eg = self._pack([p.eg for p in params])
+        self.momentum = self._pack([p.momentum for p in params])
+        self.grad = torch.zeros_like(self.value)
+        self.rate = torch.zeros_like(self.value)
+        for i, param in enumerate(params):
+            for name in ("value", "edx", "eg", "momentum"):
+                flat = getattr(self, name)
+                if flat is not None:
+                    setattr(param, name, self.view(flat, i))
+
+    def _pack(self, tensors: list[torch.Tensor | None]) -> torch.Tensor | None:
+        if tensors[0] is None:
+            return None
+        return torch.cat([t.reshape(-1) for t in tensors]).contiguous()
+
+    def view(self, flat: torch.Tensor, i: int) -> torch.Tensor:
+        """Return parameter ``i``'s part of a flat buffer, in the parameter's shape."""
+        return flat[self.bounds[i] : self.bounds[i + 1]].view(self.params[i].value.shape)
+
+    def gradient(self, param: _Param) -> torch.Tensor:
+        """Return the gradient buffer of ``param`` (fill it, then call the optimiser once)."""
+        return self.view(self.grad, self.position[id(param)])
+
+    def set_rates(self, rates: list[float]) -> None:
+        """Set the SGD rate of every tensor (one per layer; weights and bias alike)."""
+        for i, rate in enumerate(rates):
+            self.rate[self.bounds[2 * i] : self.bounds[2 * i + 2]] = rate
+
+
 class _Optimiser:
     """H2O's update rules on tensors: ADADELTA, or SGD with momentum; L1, L2 and max_w2."""
 
@@ -182,29 +225,30 @@ class _Optimiser:
             if full is not None:
                 full.index_copy_(0, rows, part)
 
-    def apply_dense(
-        self, params: list[_Param], grads: list[torch.Tensor], rates: list[float], momentum: float
-    ) -> None:
-        """Update whole tensors at once (one fused call per operation for all of them)."""
-        values = [p.value for p in params]
+    def apply_flat(self, flat: _FlatParams, momentum: float) -> None:
+        """Update every dense tensor at once, from the gradients in ``flat.grad``."""
+        value, grad = flat.value, flat.grad
         if self.l1 != 0.0:
-            torch._foreach_add_(grads, torch._foreach_sign(values), alpha=-self.l1)
+            grad.add_(torch.sign(value), alpha=-self.l1)
         if self.l2 != 0.0:
-            torch._foreach_add_(grads, values, alpha=-self.l2)
+            grad.add_(value, alpha=-self.l2)
         if self.adaptive:
-            edx, eg = [p.edx for p in params], [p.eg for p in params]
-            torch._foreach_mul_(eg, self.rho)
-            torch._foreach_addcmul_(eg, grads, grads, value=1.0 - self.rho)
-            delta = torch._foreach_add(edx, self.eps)
-            torch._foreach_div_(delta, torch._foreach_add(eg, self.eps))
-            torch._foreach_sqrt_(delta)
-            torch._foreach_mul_(delta, grads)
-            torch._foreach_mul_(edx, self.rho)
-            torch._foreach_addcmul_(edx, delta, delta, value=1.0 - self.rho)
-            torch._foreach_add_(values, delta)
-            return
-        for param, grad, rate in zip(params, grads, rates, strict=True):
-            self._update(param.value, None, None, param.momentum, grad, rate, momentum, False)
+            flat.eg.mul_(self.rho).addcmul_(grad, grad, value=1.0 - self.rho)
+            delta = torch.add(flat.edx, self.eps).div_(torch.add(flat.eg, self.eps)).sqrt_()
+            delta.mul_(grad)
+            flat.edx.mul_(self.rho).addcmul_(delta, delta, value=1.0 - self.rho)
+            value.add_(delta)
+        elif not self.nesterov:
+            delta = grad.mul_(flat.rate)
+            value.add_(delta)
+            if self.momenta:
+                value.add_(flat.momentum, alpha=momentum)
+                flat.momentum.copy_(delta)
+        elif self.momenta:
+            flat.momentum.mul_(momentum).add_(grad)
+            value.addcmul_(flat.momentum, flat.rate)
+        else:
+            value.addcmul_(grad, flat.rate)
 
     def _update(self, value, edx, eg, mom, grad, rate, momentum, regularise=True) -> None:
         if regularise:
@@ -285,6 +329,8 @@ class _Network:
                 )
             else:
                 layer.weight = _Param(*(self._tensor(a) for a in w_parts))
+        dense = [part for layer in self.layers for part in (layer.weight, layer.bias)]
+        self.flat = _FlatParams(dense, self.device)
         if self.sparsity:
             self.avg_act = self._tensor(state.avg_activations)
 
@@ -367,7 +413,7 @@ class _Network:
             self._track_activations(inputs[1:-1], size)
         error = self._output_error(a, data, batch, target_input)
         error.mul_((data.weights[batch] / size).unsqueeze(1))  # the batch mean, weighted
-        params, grads, layer_rates = [], [], []
+        flat = self.flat
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             grad = (
@@ -382,15 +428,13 @@ class _Network:
             if i > 0:
                 error = grad @ layer.weight.value  # with the pre-update weights, as H2O
             if inputs[i].shape[1] > 0:
-                params.append(layer.weight)
-                grads.append(grad.T @ inputs[i])
-                layer_rates.append(rates[i])
-            params.append(layer.bias)
-            grads.append(self._bias_gradient(i, layer, grad))
-            layer_rates.append(rates[i])
+                torch.mm(grad.T, inputs[i], out=flat.gradient(layer.weight))
+            self._bias_gradient(i, layer, grad, flat.gradient(layer.bias))
             if i == 0 and slots is not None and slots.shape[1] > 0:
                 self._update_table(layer, grad, slots, cat_weight, rates[0], momentum)
-        self.optimiser.apply_dense(params, grads, layer_rates, momentum)
+        if not self.optimiser.adaptive:
+            flat.set_rates(rates)
+        self.optimiser.apply_flat(flat, momentum)
         if self.optimiser.max_w2 is not None:
             for i, layer in enumerate(self.layers):
                 self._rescale(i, layer, self.optimiser.max_w2)
@@ -446,7 +490,7 @@ class _Network:
     def _output_error(self, out, data, batch, target_input) -> torch.Tensor:
         """H2O's output error (the descent direction), per row and output unit."""
         if self.out_kind == online.OUT_SOFTMAX:
-            t = F.one_hot(data.response[batch].long(), out.shape[1]).to(out.dtype)
+            t = torch.zeros_like(out).scatter_(1, data.response[batch].long().unsqueeze(1), 1.0)
             return _softmax_error(self.loss, t, out)
         target = (
             data.response[batch].unsqueeze(1)
@@ -461,13 +505,12 @@ class _Network:
         means = torch.cat([h.mean(dim=0) for h in hidden])
         self.avg_act.mul_(decay).add_(means, alpha=1.0 - decay)
 
-    def _bias_gradient(self, i: int, layer: _Layer, grad: torch.Tensor) -> torch.Tensor:
-        bias_grad = grad.sum(dim=0)
+    def _bias_gradient(self, i: int, layer: _Layer, grad: torch.Tensor, out: torch.Tensor) -> None:
+        torch.sum(grad, dim=0, out=out)
         if self.sparsity and i < len(self.layers) - 1:  # the autoencoder's sparsity penalty
             start = sum(self.layers[k].units for k in range(i))
             average = self.avg_act[start : start + layer.units]
-            bias_grad = bias_grad - self.sparsity_beta * (average - self.average_activation)
-        return bias_grad
+            out.sub_(self.sparsity_beta * (average - self.average_activation))
 
     def _update_table(self, layer, grad, slots, cat_weight, rate, momentum) -> None:
         """Update the categorical rows the batch touched, and only those."""
@@ -596,12 +639,12 @@ def train(
 
 
 def cpu_threads(batch_size: int) -> int:
-    """Return torch's CPU threads for a batch size: one below ``THREADED_BATCH`` rows, else every core.
+    """Return torch's CPU threads for a batch size: one below ``THREADED_BATCH`` rows, else all.
 
-    A step is some sixty tensor operations; below a few hundred rows each is too short to share,
-    and a second thread then only adds waiting (measured in docs/benchmarks.md: when another
-    process also wants the cores, two threads made batches of 256 ten times slower than one).
-    ``TABDL_TORCH_THREADS`` overrides the choice.
+    A step is some forty tensor operations; below about a hundred rows each is too short to share
+    between cores. Two threads suffer when another process also wants the cores (each operation
+    then waits for the descheduled thread: batches of 256 trained ten times slower than on one
+    thread while the test suite ran beside them); ``TABDL_TORCH_THREADS=1`` avoids that.
     """
     chosen = os.environ.get("TABDL_TORCH_THREADS")
     if chosen:
