@@ -319,11 +319,9 @@ def _hyper(text: str) -> tuple[str, list[Any]]:
 
 
 def _grid(args: argparse.Namespace) -> int:
+    from tabdl.grid import GridSearch
+
     hyper = dict(_hyper(h) for h in args.hyper)
-    try:
-        from tabdl.grid import GridSearch
-    except ImportError:
-        raise UsageError("grid search is not in this release of tabdl (tabdl.grid)") from None
     criteria: dict[str, Any] = {"strategy": args.strategy}
     if args.max_models is not None:
         criteria["max_models"] = args.max_models
@@ -336,6 +334,8 @@ def _grid(args: argparse.Namespace) -> int:
     )
     _note(f"grid search on {args.data} over {', '.join(hyper)} ...")
     grid.train(x=_columns(args.x), y=args.y, training_frame=train, validation_frame=validation)
+    if not is_root():  # under torchrun every process holds the same models; rank 0 reports them
+        return 0
     board = grid.get_grid()
     print(board)
     if args.out is None:
