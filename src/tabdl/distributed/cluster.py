@@ -14,6 +14,8 @@ processes stop within a bounded time instead of hanging.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -108,6 +110,7 @@ class Cluster:
                 dist.init_process_group(
                     backend, timeout=timedelta(seconds=timeout), **_store(timeout)
                 )
+                atexit.register(_leave_process_group)
             except (RuntimeError, ValueError) as error:
                 raise DistributedError(
                     f"process {os.environ['RANK']} of {world} could not join the others at "
@@ -288,3 +291,15 @@ def _unpack(buffer: Any, arrays: Sequence[Any]) -> None:
             array.copy_(part.reshape(array.shape).to(device=array.device, dtype=array.dtype))
         else:
             array[...] = part.cpu().numpy().reshape(array.shape).astype(array.dtype)
+
+
+def _leave_process_group() -> None:
+    """Destroy the process group tabdl created, before the interpreter exits.
+
+    Left alive, gloo's threads can outlive the interpreter's teardown and abort the process
+    ("terminate called without an active exception") after training has succeeded.
+    """
+    dist = _torch_distributed()
+    if dist.is_initialized():
+        with contextlib.suppress(Exception):  # a peer already gone must not fail a finished run
+            dist.destroy_process_group()
