@@ -200,14 +200,6 @@ class _Optimiser:
         self.l1, self.l2 = float(cfg_f[online.F_L1]), float(cfg_f[online.F_L2])
         self.max_w2 = float(cfg_f[online.F_MAX_W2]) if cfg_i[online.I_RESCALE] else None
 
-    def regularised(self, value: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        """Return the descent direction with H2O's L1 and L2 terms: ``grad - l1 sign(w) - l2 w``."""
-        if self.l1 != 0.0:
-            grad = grad - self.l1 * torch.sign(value)
-        if self.l2 != 0.0:
-            grad = grad - self.l2 * value
-        return grad
-
     def apply(
         self, param: _Param, grad: torch.Tensor, rate: float, momentum: float, rows: Any = None
     ) -> None:
@@ -227,48 +219,33 @@ class _Optimiser:
 
     def apply_flat(self, flat: _FlatParams, momentum: float) -> None:
         """Update every dense tensor at once, from the gradients in ``flat.grad``."""
-        value, grad = flat.value, flat.grad
-        if self.l1 != 0.0:
+        self._update(flat.value, flat.edx, flat.eg, flat.momentum, flat.grad, flat.rate, momentum)
+
+    def _update(self, value, edx, eg, mom, grad, rate, momentum) -> None:
+        """Move ``value`` along the descent direction ``grad`` (a scratch buffer, changed here).
+
+        ``rate`` is one SGD rate, or a tensor of one rate per value (the flat buffer's layers).
+        """
+        if self.l1 != 0.0:  # H2O's regularisation: grad - l1 sign(w) - l2 w
             grad.add_(torch.sign(value), alpha=-self.l1)
         if self.l2 != 0.0:
             grad.add_(value, alpha=-self.l2)
         if self.adaptive:
-            flat.eg.mul_(self.rho).addcmul_(grad, grad, value=1.0 - self.rho)
-            delta = torch.add(flat.edx, self.eps).div_(torch.add(flat.eg, self.eps)).sqrt_()
-            delta.mul_(grad)
-            flat.edx.mul_(self.rho).addcmul_(delta, delta, value=1.0 - self.rho)
-            value.add_(delta)
-        elif not self.nesterov:
-            delta = grad.mul_(flat.rate)
-            value.add_(delta)
-            if self.momenta:
-                value.add_(flat.momentum, alpha=momentum)
-                flat.momentum.copy_(delta)
-        elif self.momenta:
-            flat.momentum.mul_(momentum).add_(grad)
-            value.addcmul_(flat.momentum, flat.rate)
-        else:
-            value.addcmul_(grad, flat.rate)
-
-    def _update(self, value, edx, eg, mom, grad, rate, momentum, regularise=True) -> None:
-        if regularise:
-            grad = self.regularised(value, grad)
-        if self.adaptive:
             eg.mul_(self.rho).addcmul_(grad, grad, value=1.0 - self.rho)
-            delta = (edx + self.eps).div_(eg + self.eps).sqrt_().mul_(grad)
+            delta = torch.add(edx, self.eps).div_(torch.add(eg, self.eps)).sqrt_().mul_(grad)
             edx.mul_(self.rho).addcmul_(delta, delta, value=1.0 - self.rho)
             value.add_(delta)
         elif not self.nesterov:
-            delta = grad * rate
+            delta = grad.mul_(rate)
             value.add_(delta)
             if self.momenta:
                 value.add_(mom, alpha=momentum)
                 mom.copy_(delta)
         elif self.momenta:
             mom.mul_(momentum).add_(grad)
-            value.add_(mom, alpha=rate)
+            value.add_(mom * rate)
         else:
-            value.add_(grad, alpha=rate)
+            value.add_(grad * rate)
 
 
 class _Network:
