@@ -635,10 +635,8 @@ def _train(state, rows, p, config, on_iteration, device, parts) -> NetworkState:
         averaged_arrays,
         check_finite,
         epoch_rows,
-        has_momentum,
-        momentum_at,
-        rate_at,
         resolve_samples_per_iteration,
+        sgd_schedule,
         should_stop,
         trained_size,
     )
@@ -660,7 +658,6 @@ def _train(state, rows, p, config, on_iteration, device, parts) -> NetworkState:
     num_start = int(state.spec.units[0] - rows.inputs.numeric.shape[1])
     network = _Network(state, config, p, device)
     network.load(state, num_start)
-    momenta = has_momentum(p)
     n_layers = len(network.layers)
     order, cursor = index, index.numel()
     started = time.monotonic()
@@ -684,13 +681,8 @@ def _train(state, rows, p, config, on_iteration, device, parts) -> NetworkState:
                 cursor = 0
             batch = order[cursor : cursor + batch_size]
             cursor += batch.numel()
-            samples = float(state.processed + done)
-            momentum = momentum_at(p, samples) if momenta else 0.0
-            rates = [
-                0.0 if p["adaptive_rate"] else rate_at(p, i, samples) * (1.0 - momentum)
-                for i in range(n_layers)
-            ]
-            network.step(data, batch, rates, momentum, generator)
+            rates, momentum = sgd_schedule(p, float(state.processed + done), n_layers)
+            network.step(data, batch, rates.tolist(), float(momentum), generator)
             done += batch.numel()
         network.store(state)
         if out is not None:  # average the model over the processes, and train on from it

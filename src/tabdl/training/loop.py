@@ -97,6 +97,21 @@ def rate_at(p: Mapping[str, Any], layer: int, samples: float) -> float:
     return float32(base / (1 + p["rate_annealing"] * samples))
 
 
+def sgd_schedule(
+    p: Mapping[str, Any], samples: float, n_layers: int
+) -> tuple[np.ndarray, np.float32]:
+    """Return each layer's SGD step and the momentum after ``samples`` (zeros with ADADELTA).
+
+    The step is H2O's rate (annealing, decay) times ``1 - momentum``, in float32, as H2O stores
+    them; both engines take their steps from here.
+    """
+    if p["adaptive_rate"]:
+        return np.zeros(n_layers, dtype=np.float32), np.float32(0.0)
+    momentum = np.float32(momentum_at(p, samples))
+    rates = np.array([rate_at(p, i, samples) for i in range(n_layers)], dtype=np.float32)
+    return rates * (np.float32(1.0) - momentum), momentum
+
+
 def resolve_samples_per_iteration(p: Mapping[str, Any], spec: NetworkSpec, n_rows: int) -> int:
     """H2O's ``computeTrainSamplesPerIteration`` on one node."""
     tspi = p["train_samples_per_iteration"]
@@ -507,14 +522,8 @@ def train(
         while state.processed / state.training_rows < p["epochs"]:
             state.iterations += 1
             samples = float(state.processed)
-            moms = np.array(
-                [0.0 if p["adaptive_rate"] else momentum_at(p, samples)] * n_layers,
-                dtype=np.float32,
-            )
-            rates = np.array(
-                [0.0 if p["adaptive_rate"] else rate_at(p, i, samples) for i in range(n_layers)],
-                dtype=np.float32,
-            ) * (np.float32(1.0) - moms)
+            rates, momentum = sgd_schedule(p, samples, n_layers)
+            moms = np.full(n_layers, momentum, dtype=np.float32)
 
             if out is not None:
                 use_fraction = out.plan_iteration(p["epochs"] * state.training_rows - samples)
