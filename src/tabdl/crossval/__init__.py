@@ -37,7 +37,7 @@ from tabdl.encoding import encode_labelled
 from tabdl.errors import DataError, TabdlError
 from tabdl.frame import Frame, as_frame, like_input, numeric_values
 from tabdl.metrics.tables import H2OTable
-from tabdl.params import check_available, validate_parameters
+from tabdl.params import DEFAULTS, check_available, validate_parameters
 from tabdl.training import Setup, draw_seed, prepare
 
 __all__ = ["CV_WEIGHTS", "CrossValidation", "cross_validate", "is_cross_validated"]
@@ -70,7 +70,9 @@ def is_cross_validated(params: Mapping[str, Any]) -> bool:
     return (isinstance(nfolds, int) and nfolds > 1) or params.get("fold_column") is not None
 
 
-def _folds(setup: Setup, frame: Frame, seed: int) -> tuple[np.ndarray, int]:
+def _folds(
+    setup: Setup, frame: Frame, seed: int, actual: np.ndarray | None
+) -> tuple[np.ndarray, int]:
     """Each row's fold and the number of folds, from ``fold_column`` or ``fold_assignment``."""
     p = setup.checked
     if p["fold_column"] is not None:
@@ -83,15 +85,14 @@ def _folds(setup: Setup, frame: Frame, seed: int) -> tuple[np.ndarray, int]:
         )
     classes = None
     if p["fold_assignment"] == "Stratified":
-        classes = _strata(setup, frame)
+        classes = _strata(setup, frame, actual)
     return assign_folds(p["fold_assignment"], frame.nrows, nfolds, seed, classes), nfolds
 
 
-def _strata(setup: Setup, frame: Frame) -> np.ndarray:
+def _strata(setup: Setup, frame: Frame, actual: np.ndarray | None) -> np.ndarray:
     """Class index per row (-1 where the response is missing), for stratified folds."""
     response = setup.columns.response
     if setup.datainfo.response_domain is not None:
-        actual = encode_labelled(setup.datainfo, frame).actual
         return np.where(np.isnan(actual), -1, np.nan_to_num(actual)).astype(np.int64)
     values = numeric_values(frame, response)
     present = values[~np.isnan(values)]
@@ -128,11 +129,11 @@ def _fold_frames(
     return pairs
 
 
-def _warn_missing_classes(setup: Setup, frame: Frame, folds: np.ndarray, nfolds: int) -> None:
-    domain = setup.datainfo.response_domain
+def _warn_missing_classes(
+    domain: tuple[str, ...] | None, actual: np.ndarray | None, folds: np.ndarray, nfolds: int
+) -> None:
     if domain is None:
         return
-    actual = encode_labelled(setup.datainfo, frame).actual
     for fold in range(nfolds):
         seen = set(np.unique(actual[(folds != fold) & ~np.isnan(actual)]).astype(int).tolist())
         missing = [domain[k] for k in range(len(domain)) if k not in seen]
@@ -191,7 +192,8 @@ def _train_folds(
 def main_model_params(params: Mapping[str, Any], fold_models: list[Any]) -> dict[str, Any]:
     """Return the main model's parameters (DL's ``cv_computeAndSetOptimalParameters``)."""
     main = {**params, "overwrite_with_best_model": False}
-    if params.get("stopping_rounds", 5) == 0 and params.get("max_runtime_secs", 0) == 0:
+    given = {**DEFAULTS, **params}
+    if given["stopping_rounds"] == 0 and given["max_runtime_secs"] == 0:
         return main
     main["stopping_rounds"] = 0
     main["max_runtime_secs"] = 0.0
@@ -253,17 +255,21 @@ def cross_validate(
     if training_frame is None:
         raise DataError("training_frame is required: give the data to train on")
     frame = as_frame(training_frame, categorical_columns)
-    setup = prepare(params, x, y, frame, validation_frame)  # every check, before any training
-    check_available(setup.checked)
-    params = {**params, "model_id": setup.params["model_id"] or next_model_id()}
+    params = dict(params)
     if params.get("seed", -1) == -1:
         params["seed"] = draw_seed()  # the folds and every model share it, as in H2O
+    setup = prepare(params, x, y, frame, validation_frame)  # every check, before any training
+    check_available(setup.checked)
+    params["model_id"] = setup.params["model_id"] or next_model_id()
     try:  # H2O checks every fold model's parameters before it trains any
         validate_parameters(_fold_params(params, params["model_id"], 0))
     except TabdlError as error:
         raise type(error)(f"the cross-validation models cannot be trained: {error}") from None
-    folds, nfolds = _folds(setup, frame, params["seed"])
-    _warn_missing_classes(setup, frame, folds, nfolds)
+    # the response, weights and offset of every row: for the folds, and the metrics at the end
+    # (the main model's encoder is this one: the same frame, columns and encoding parameters)
+    rows = encode_labelled(setup.datainfo, frame)
+    folds, nfolds = _folds(setup, frame, params["seed"], rows.actual)
+    _warn_missing_classes(setup.datainfo.response_domain, rows.actual, folds, nfolds)
     special = [setup.checked["weights_column"], setup.checked["fold_column"]]
     pairs = _fold_frames(
         frame, folds, nfolds, setup.checked["weights_column"], [c for c in special if c]
@@ -276,7 +282,6 @@ def cross_validate(
     p = model._actual_params
     holdout, per_fold = _holdout(fold_models, frame, folds)
     fitted = model._fitted
-    rows = encode_labelled(fitted.datainfo, frame)
     if fitted.category == "Regression":
         predicted = holdout["predict"].to_numpy(dtype=np.float64)
     else:
