@@ -86,10 +86,8 @@ def _scored_metrics(model: Any) -> Any:
 
 
 def _default_sort(model: Any) -> str:
-    category = model._fitted.category
-    if category in ("Binomial", "Multinomial"):
-        return "logloss"
-    return "mse" if category == "AutoEncoder" else "mean_residual_deviance"
+    """Return the leaderboard's default metric: early stopping's AUTO metric for the problem."""
+    return _STOPPING_TO_METRIC[stopping_metric("AUTO", model._fitted.category).name]
 
 
 class GridSearch:
