@@ -41,7 +41,8 @@ GAUSSIAN, LAPLACE, QUANTILE, HUBER, POISSON, GAMMA, TWEEDIE = 0, 1, 2, 3, 4, 5, 
 # Integer configuration (cfg_i) slots.
 I_ADAPTIVE, I_NESTEROV, I_MOMENTA, I_FAST, I_SHORTCUT, I_OUT, I_LOSS, I_DIST = range(8)
 I_REPRODUCIBLE, I_HIDDEN_DROP_C, I_SEED, I_HAS_OFFSET, I_RESCALE, I_SPARSITY = range(8, 14)
-N_CFG_I = 14
+I_EXACT = 14  # 1: H2O's arithmetic bit for bit; 0: float32 vector arithmetic (fast kernels)
+N_CFG_I = 15
 # Float configuration (cfg_f) slots.
 F_RHO, F_EPS, F_L1, F_L2, F_MAX_W2, F_INPUT_DROP, F_QUANTILE, F_TWEEDIE, F_RESP_SUB, F_RESP_MUL = (
     range(10)
@@ -52,6 +53,8 @@ N_CFG_F = 13
 INPUT_DROPOUT_SEED = 0x1337B4BE
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
+# The float32 kernels of training that is not reproducible: any order of additions will do.
+_FAST_JIT = {**_JIT, "fastmath": True}
 # Helpers called per unit or per weight are inlined: numba passes every array argument as a struct by
 # value, which costs more than the arithmetic of a small unit.
 _INLINE = {**_JIT, "inline": "always"}
@@ -194,8 +197,30 @@ def _dot_h2o_order_dense(
 
 @nb.njit(**_JIT)
 def _forward_layer(
-    layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, bits, use_bits, idx, n_idx, psum
+    layer,
+    units,
+    woff,
+    boff,
+    aoff,
+    act,
+    mult,
+    W,
+    B,
+    A,
+    maxk,
+    bits,
+    use_bits,
+    idx,
+    n_idx,
+    psum,
+    exact,
+    dense_start,
 ) -> None:
+    """One layer's forward pass; ``idx[:n_idx]`` lists the columns that may be non-zero.
+
+    Exact (H2O's order of additions): the input layer reads the listed columns only. Otherwise the
+    listed columns below ``dense_start`` are gathered and the rest is one vectorised dot product.
+    """
     cols = units[layer]
     rows = units[layer + 1]
     a_in = aoff[layer]
@@ -221,11 +246,21 @@ def _forward_layer(
             maxk[aoff[layer + 1] - aoff[1] + r] = best
             A[a_out + r] = channel1 if best == 1 else channel0
         return
+    first = dense_start if layer == 0 else 0
+    if not exact:  # the dense columns of every unit in one vectorised call
+        _dots_dense(W, woff[layer], A, a_in, first, cols, rows, A[a_out : a_out + rows])
     for r in range(rows):
         if use_bits and not _active(bits, r):
             z = 0.0  # a dropped unit: no sum, no bias
         else:
-            if layer == 0:
+            if not exact:
+                start = woff[layer] + r * cols
+                z = A[a_out + r]
+                k = 0
+                while k < n_idx and idx[k] < first:
+                    z += np.float64(W[start + idx[k]]) * A[a_in + idx[k]]
+                    k += 1
+            elif layer == 0:
                 z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
             else:
                 z = _dot_h2o_order_dense(W, woff[layer] + r * cols, A, a_in, cols)
@@ -303,7 +338,8 @@ def _update_bias(
         eps = np.float64(np.float32(cfg_f[F_EPS]))
         one_minus_rho = np.float64(np.float32(1.0) - np.float32(cfg_f[F_RHO]))
         Bacc[2 * bidx + 1] = rho * Bacc[2 * bidx + 1] + one_minus_rho * avg_grad2
-        step = _approx_sqrt_d((Bacc[2 * bidx] + eps) / (Bacc[2 * bidx + 1] + eps), dbuf, lbuf)
+        ratio = (Bacc[2 * bidx] + eps) / (Bacc[2 * bidx + 1] + eps)
+        step = _approx_sqrt_d(ratio, dbuf, lbuf) if cfg_i[I_EXACT] else np.sqrt(ratio)
         Bacc[2 * bidx] = rho * Bacc[2 * bidx] + one_minus_rho * step * step * avg_grad2
     m = np.float64(momentum)
     if not cfg_i[I_NESTEROV]:
@@ -388,6 +424,7 @@ def _adadelta_layer(
     a_in = aoff[layer]
     channels = mult[layer]
     fast = cfg_i[I_FAST] != 0
+    exact = cfg_i[I_EXACT] != 0
     shortcut = cfg_i[I_SHORTCUT] != 0
     sparse = layer == 0 and fast
     l1 = cfg_f[F_L1]
@@ -417,7 +454,9 @@ def _adadelta_layer(
             else:
                 for c in range(cols):
                     E[a_in + c] += g * np.float64(W[row_start + channels * c])
-    for r in range(rows):
+    if not exact:
+        avg[:rows] = 0.0
+    for r in range(rows if exact or n_gather > 0 else 0):
         g = gvec[r]
         if shortcut and g == 0.0:
             continue
@@ -441,14 +480,22 @@ def _adadelta_layer(
                 W[widx] = gw[k]
                 Wacc[widx] = gdx[k]
                 Wacc[n_w + widx] = gg[k]
-        if n_dense > 0:
+        if not exact:  # the gathered part's sum in any order; the dense part follows
+            for k in range(n_gather):
+                avg[r] += g2[k] if keep[k] else 0.0
+        elif n_dense > 0:
             first = row_start + dense_from
             ea = ea_w[first : first + n_dense] if lam != 0.0 else gea
             _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
                              A[a_in + dense_from : a_in + cols], gbuf, g2[n_gather:], keep[n_gather:],
                              ratio, ratio_i, Wacc[first : first + n_dense],
                              Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
-    for r0 in range(0, rows, 8):  # sums in H2O's column order; +0.0 for a skipped weight is exact
+    if not exact and n_dense > 0:
+        _adadelta_dense_f32(W, Wacc, A, gvec, rows, cols, woff[layer], a_in, dense_from, shortcut,
+                            fast, l1, l2, rho, eps, lam, ea_w, avg)  # fmt: skip
+    for r0 in range(
+        0, rows if exact else 0, 8
+    ):  # sums in H2O's column order; +0.0 for a skipped weight is exact
         block = min(8, rows - r0)
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
         base = r0 * width
@@ -476,6 +523,10 @@ def _adadelta_layer(
         avg[r0 + 5] = s5
         avg[r0 + 6] = s6
         avg[r0 + 7] = s7  # avg has 8 spare slots at the end
+    plain_biases = channels == 1 and not cfg_i[I_RESCALE] and not cfg_i[I_SPARSITY]
+    if not exact and plain_biases and ea_b.shape[0] == 0:
+        _adadelta_biases_f64(B, Bacc, boff[layer], gvec, avg, rows, cols, shortcut, cfg_f)
+        return
     for r in range(rows):
         g = gvec[r]
         if shortcut and g == 0.0:
@@ -528,6 +579,93 @@ def _adadelta_vector(
         new_w = np.float32(np.float64(wv[k]) + np.float64(step) * gbuf[k])
         edx[k] = new_edx if keep[k] else edx[k]
         wv[k] = new_w if keep[k] else wv[k]
+
+
+@nb.njit(**_FAST_JIT)
+def _adadelta_dense_f32(
+    W, Wacc, A, gvec, rows, cols, wstart, a_in, dense_from, shortcut, fast, l1, l2, rho, eps, lam,
+    ea_w, sums,
+) -> None:  # fmt: skip
+    """ADADELTA in float32 on the columns ``[dense_from, cols)`` of a layer's units, in one call.
+
+    The fast counterpart of ``_adadelta_vector`` (training that is not reproducible): the same rule
+    without H2O's float64 intermediates (H2O's ``approxSqrt`` becomes the square root), so that each
+    weight is a few float32 vector instructions. Adds each unit's sum of the squared gradients of
+    the weights it updated to ``sums`` (for the bias rate).
+    """
+    n_w = W.shape[0]  # E[dx^2] in Wacc[:n_w], E[g^2] in Wacc[n_w:]
+    l1f = np.float32(l1)
+    l2f = np.float32(l2)
+    lamf = np.float32(lam)
+    omr = np.float32(1.0) - rho
+    zero = np.float32(0.0)
+    a64 = A[a_in + dense_from : a_in + cols]
+    for r in range(rows):
+        g = np.float32(gvec[r])
+        if shortcut and g == zero:
+            continue
+        first = wstart + r * cols + dense_from
+        wv = W[first : first + a64.shape[0]]
+        edx = Wacc[first : first + a64.shape[0]]
+        eg = Wacc[n_w + first : n_w + first + a64.shape[0]]
+        total = zero
+        for k in range(a64.shape[0]):
+            a = np.float32(a64[k])
+            w = wv[k]
+            # L1 and L2 without a branch: two branches in this loop stop LLVM from vectorising it
+            sign = np.float32(1.0) if w > zero else (np.float32(-1.0) if w < zero else zero)
+            grad = g * a - sign * l1f - w * l2f
+            if lam != 0.0:
+                grad = grad - lamf * (w - ea_w[first + k])
+            g2 = grad * grad
+            keep = not fast or a != zero
+            new_eg = rho * eg[k] + omr * g2
+            step = np.sqrt((edx[k] + eps) / (new_eg + eps))
+            new_edx = rho * edx[k] + omr * step * step * g2
+            eg[k] = new_eg if keep else eg[k]
+            edx[k] = new_edx if keep else edx[k]
+            wv[k] = w + step * grad if keep else w
+            total += g2 if keep else zero
+        sums[r] += np.float64(total)
+
+
+@nb.njit(**_FAST_JIT)
+def _adadelta_biases_f64(B, Bacc, b0, gvec, sums, rows, cols, shortcut, cfg_f) -> None:
+    """ADADELTA of a layer's biases in one vectorisable loop: the fast path of ``_update_bias``.
+
+    The same rule, with the square root for H2O's ``approxSqrt``, for training that is not
+    reproducible.
+    """
+    l1 = cfg_f[F_L1]
+    l2 = cfg_f[F_L2]
+    rho = np.float64(np.float32(cfg_f[F_RHO]))
+    eps = np.float64(np.float32(cfg_f[F_EPS]))
+    omr = np.float64(np.float32(1.0) - np.float32(cfg_f[F_RHO]))
+    for r in range(rows):
+        g = gvec[r]
+        bidx = b0 + r
+        bias = B[bidx]
+        sign = 1.0 if bias > 0.0 else (-1.0 if bias < 0.0 else 0.0)
+        avg_grad2 = sums[r] / cols
+        eg = rho * Bacc[2 * bidx + 1] + omr * avg_grad2
+        step = np.sqrt((Bacc[2 * bidx] + eps) / (eg + eps))
+        edx = rho * Bacc[2 * bidx] + omr * step * step * avg_grad2
+        skip = shortcut and g == 0.0
+        Bacc[2 * bidx + 1] = Bacc[2 * bidx + 1] if skip else eg
+        Bacc[2 * bidx] = Bacc[2 * bidx] if skip else edx
+        B[bidx] = bias if skip else bias + step * (g - (sign * l1 + bias * l2))
+
+
+@nb.njit(**_FAST_JIT)
+def _dots_dense(W, wstart, A, a_in, first, cols, rows, out) -> None:
+    """``out[r] = sum_c W[unit r, c] * A[c]`` over the columns ``[first, cols)``, in any order."""
+    a = A[a_in + first : a_in + cols]
+    for r in range(rows):
+        w = W[wstart + r * cols + first : wstart + (r + 1) * cols]
+        total = 0.0
+        for c in range(a.shape[0]):
+            total += np.float64(w[c]) * a[c]
+        out[r] = total
 
 
 @nb.njit(**_INLINE)
@@ -621,6 +759,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     num_start = n_in - numeric.shape[1]
     sparse_nums = sp_ptr.shape[0] > 0
     seed = cfg_i[I_SEED]
+    exact = cfg_i[I_EXACT] != 0
     # -- input layer: one-hot slots, numerics, input dropout (A[0:n_in] is zero on entry) ----------
     n_in_idx = 0
     for i in range(cat_slots.shape[1]):
@@ -673,7 +812,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         # the input layer reads its active inputs; hidden layers read every unit below them
         idx, n_idx = (in_idx, n_in_idx) if layer == 0 else (all_idx, units[layer])
         _forward_layer(layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, layer_bits,
-                       use_bits, idx, n_idx, psum)  # fmt: skip
+                       use_bits, idx, n_idx, psum, exact, n_in if sparse_nums else num_start)  # fmt: skip
         if cfg_i[I_SPARSITY] and layer < n_layers - 1:  # running average activation per unit
             for r in range(units[layer + 1]):
                 h = aoff[layer + 1] - aoff[1] + r

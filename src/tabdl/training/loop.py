@@ -185,6 +185,7 @@ def engine_config(
     cfg_i[online.I_LOSS] = LOSS_CODES.get(p["loss"], online.LOSS_CROSS_ENTROPY)
     cfg_i[online.I_DIST] = DISTRIBUTION_CODES.get(p["distribution"], online.GAUSSIAN)
     cfg_i[online.I_REPRODUCIBLE] = p["reproducible"]
+    cfg_i[online.I_EXACT] = p["reproducible"]
     cfg_i[online.I_HIDDEN_DROP_C] = HIDDEN_DROPOUT_SEEDS[base_activation(spec.activation)]
     cfg_i[online.I_SEED] = seed
     cfg_i[online.I_HAS_OFFSET] = resp[2]

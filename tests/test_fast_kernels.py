@@ -1,0 +1,125 @@
+"""The online engine's float32 kernels (training that is not reproducible) against its exact ones.
+
+Without ``reproducible=True`` the engine updates weights in float32 vector arithmetic, with the
+square root where H2O uses its ``approxSqrt`` (a few per cent off). Each test replays the same
+rows from the same state through both kernels and checks that they change the same weights by the
+same amounts: the steps agree to within the ``approxSqrt`` error, every weight that one updates the
+other updates, and the forward pass gives the same activations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tabdl
+from tabdl.engines import online
+
+from conftest import H2O
+
+X = ["x1", "x2", "x3", "c1", "c2", "c3"]
+
+#: H2O's approxSqrt (a bit trick) is up to about 6% off the square root.
+STEP_RTOL = 0.08
+
+
+def _capture(monkeypatch, **params) -> list:
+    """Train briefly and return the arguments of the engine's first chunk call."""
+    calls = []
+    real = online.train_chunk
+
+    def spy(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(online, "train_chunk", spy)
+    frame = pd.read_csv(H2O / "train.csv")
+    y = None if params.get("autoencoder") else params.pop("y", "y")
+    x = [c for c in X if c != y]
+    tabdl.DeepLearningEstimator(
+        **{"hidden": [16, 12], "epochs": 0.2, "seed": 5, "reproducible": True, **params}
+    ).train(x=x, y=y, training_frame=frame)
+    monkeypatch.setattr(online, "train_chunk", real)
+    return list(calls[0])
+
+
+def _replay(args: list, exact: bool, rows: int) -> tuple:
+    """Train ``rows`` rows from the first that can train, on a copy of the captured state.
+
+    ``exact`` chooses H2O's arithmetic or the float32 kernels.
+    """
+    replay = list(args)
+    usable = args[6][4]
+    first = int(np.argmax(usable))
+    replay[0], replay[1] = first, first + rows  # start, stop
+    replay[3] = np.float32(1.0)  # every row once
+    replay[4] = False  # in order
+    replay[8] = tuple(a.copy() for a in args[8])
+    hyper = list(args[9])
+    cfg_i = hyper[2].copy()
+    cfg_i[online.I_EXACT] = int(exact)
+    hyper[2] = cfg_i
+    replay[9] = tuple(hyper)
+    online.train_chunk(*replay)
+    return replay[8]
+
+
+CASES = {
+    "rectifier": {"activation": "Rectifier"},
+    "tanh, l1, l2": {"activation": "Tanh", "l1": 1e-2, "l2": 0.1},
+    "maxout": {"activation": "Maxout"},
+    "dropout": {"activation": "RectifierWithDropout", "input_dropout_ratio": 0.2},
+    "every weight (fast_mode off)": {"activation": "Rectifier", "fast_mode": False},
+    "classification": {"y": "c1", "activation": "Tanh"},
+    "autoencoder": {"autoencoder": True, "activation": "Tanh"},
+    "max_w2": {"activation": "Rectifier", "max_w2": 0.5},
+}
+
+
+@pytest.mark.parametrize("params", CASES.values(), ids=CASES.keys())
+def test_one_row_updates_the_same_weights_by_the_same_steps(monkeypatch, params):
+    args = _capture(monkeypatch, **params)
+    before = args[8]
+    exact = _replay(args, True, 1)
+    fast = _replay(args, False, 1)
+    for name, k in (("weights", 0), ("biases", 1)):
+        d_exact = exact[k].astype(np.float64) - before[k]
+        d_fast = fast[k].astype(np.float64) - before[k]
+        changed = d_exact != 0
+        assert changed.any(), f"the row changed no {name}"
+        # every weight one kernel updates the other updates (float32 may round a tiny step to 0)
+        big = np.abs(d_exact) > 1e-6 * np.abs(before[k]).max()
+        assert np.all(d_fast[big] != 0), f"{name} the fast kernel skipped"
+        assert np.all(d_exact[d_fast != 0] != 0), f"{name} only the fast kernel changed"
+        np.testing.assert_allclose(d_fast[big], d_exact[big], rtol=STEP_RTOL, atol=0)
+
+
+def test_a_hundred_rows_train_the_same_model_within_float32_and_approx_sqrt(monkeypatch):
+    args = _capture(monkeypatch, activation="Tanh", hidden=[8])
+    before = args[8][0].astype(np.float64)
+    exact = _replay(args, True, 100)[0].astype(np.float64)
+    fast = _replay(args, False, 100)[0].astype(np.float64)
+    moved = np.linalg.norm(exact - before)
+    assert moved > 0
+    assert np.linalg.norm(fast - exact) < 0.1 * moved
+
+
+def test_reproducible_training_uses_the_exact_kernels_and_default_training_the_fast_ones(
+    monkeypatch,
+):
+    flags = []
+    real = online.train_chunk
+
+    def spy(*args):
+        flags.append(int(args[9][2][online.I_EXACT]))
+        return real(*args)
+
+    monkeypatch.setattr(online, "train_chunk", spy)
+    frame = pd.read_csv(H2O / "train.csv")
+    for reproducible in (True, False):
+        flags.clear()
+        tabdl.DeepLearningEstimator(hidden=[4], epochs=1, seed=1, reproducible=reproducible).train(
+            x=X, y="y", training_frame=frame
+        )
+        assert set(flags) == {int(reproducible)}
