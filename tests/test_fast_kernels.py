@@ -105,9 +105,11 @@ def test_a_hundred_rows_train_the_same_model_within_float32_and_approx_sqrt(monk
     assert np.linalg.norm(fast - exact) < 0.1 * moved
 
 
-def test_reproducible_training_uses_the_exact_kernels_and_default_training_the_fast_ones(
-    monkeypatch,
-):
+@pytest.mark.parametrize(
+    ("reproducible", "arithmetic", "exact"),
+    [(True, "auto", 1), (False, "auto", 0), (True, "float32", 0), (False, "h2o", 1)],
+)
+def test_the_arithmetic_parameter_chooses_the_kernels(monkeypatch, reproducible, arithmetic, exact):
     flags = []
     real = online.train_chunk
 
@@ -116,10 +118,22 @@ def test_reproducible_training_uses_the_exact_kernels_and_default_training_the_f
         return real(*args)
 
     monkeypatch.setattr(online, "train_chunk", spy)
+    tabdl.DeepLearningEstimator(
+        hidden=[4], epochs=1, seed=1, reproducible=reproducible, arithmetic=arithmetic
+    ).train(x=X, y="y", training_frame=pd.read_csv(H2O / "train.csv"))
+    assert set(flags) == {exact}
+
+
+def test_reproducible_float32_training_is_bit_identical_and_not_h2o_arithmetic():
     frame = pd.read_csv(H2O / "train.csv")
-    for reproducible in (True, False):
-        flags.clear()
-        tabdl.DeepLearningEstimator(hidden=[4], epochs=1, seed=1, reproducible=reproducible).train(
-            x=X, y="y", training_frame=frame
-        )
-        assert set(flags) == {int(reproducible)}
+
+    def fit(arithmetic: str) -> np.ndarray:
+        model = tabdl.DeepLearningEstimator(
+            hidden=[16], epochs=2, seed=1, reproducible=True, arithmetic=arithmetic
+        ).train(x=X, y="y", training_frame=frame)
+        return model.weights(0).to_numpy()
+
+    first, second, exact = fit("float32"), fit("float32"), fit("h2o")
+    assert np.array_equal(first, second)
+    assert not np.array_equal(first, exact)
+    np.testing.assert_allclose(first, exact, atol=0.05 * np.abs(exact).max())

@@ -430,6 +430,16 @@ PARAMETERS: tuple[Param, ...] = (
         TRAINING,
         "One thread, fully deterministic training.",
     ),
+    _P(
+        "arithmetic",
+        "auto",
+        OneOf(("auto", "h2o", "float32")),
+        ALGORITHM,
+        TRAINING,
+        "tabdl's addition: the online engine's arithmetic. `h2o`: H2O's mix of float32 and float64, "
+        "bit for bit; `float32`: vectorised float32 kernels, several times faster; `auto`: `h2o` "
+        "when `reproducible`, else `float32`.",
+    ),
     _P("rho", 0.99, UNIT_OPEN, ALGORITHM, TRAINING, "ADADELTA decay factor."),
     _P("score_duty_cycle", 0.1, UNIT, ALGORITHM, REPORTING, "Largest share of time spent scoring."),
     _P(

@@ -75,6 +75,13 @@ def float32(value: float) -> float:
     return float(np.float32(value))
 
 
+def exact_arithmetic(p: Mapping[str, Any]) -> bool:
+    """Whether the online engine follows H2O's arithmetic bit for bit (parameter ``arithmetic``)."""
+    if p["arithmetic"] == "auto":
+        return bool(p["reproducible"])
+    return p["arithmetic"] == "h2o"
+
+
 def has_momentum(p: Mapping[str, Any]) -> bool:
     """Whether SGD uses momentum (H2O's ``has_momenta``)."""
     return not p["adaptive_rate"] and (p["momentum_start"] != 0 or p["momentum_stable"] != 0)
@@ -185,7 +192,7 @@ def engine_config(
     cfg_i[online.I_LOSS] = LOSS_CODES.get(p["loss"], online.LOSS_CROSS_ENTROPY)
     cfg_i[online.I_DIST] = DISTRIBUTION_CODES.get(p["distribution"], online.GAUSSIAN)
     cfg_i[online.I_REPRODUCIBLE] = p["reproducible"]
-    cfg_i[online.I_EXACT] = p["reproducible"]
+    cfg_i[online.I_EXACT] = exact_arithmetic(p)
     cfg_i[online.I_HIDDEN_DROP_C] = HIDDEN_DROPOUT_SEEDS[base_activation(spec.activation)]
     cfg_i[online.I_SEED] = seed
     cfg_i[online.I_HAS_OFFSET] = resp[2]
