@@ -18,9 +18,9 @@ import pandas as pd
 
 from tabdl.crossval import cross_validate, is_cross_validated
 from tabdl.distributed import is_root, restart_checkpoint
-from tabdl.errors import DataError
+from tabdl.errors import DataError, ParameterError
 from tabdl.frame import as_frame, like_input
-from tabdl.model import FittedNetwork
+from tabdl.model import SCORING_PRECISIONS, FittedNetwork
 from tabdl.params import DEFAULTS, PARAMETERS, PARAMETERS_BY_NAME, check_available, check_names
 from tabdl.registry import register
 from tabdl.report.console import TrainingConsole
@@ -306,15 +306,23 @@ class DeepLearningEstimator(ModelOutputs):
             )
         return self._fitted
 
-    def predict(self, test_data: Any) -> Any:
+    def predict(self, test_data: Any, precision: str = "float64") -> Any:
         """Predict, in H2O's layout and in the same kind of frame as ``test_data``.
 
         Classification gives ``predict`` (the label) and one probability column per class level;
         regression gives ``predict``; an autoencoder gives the reconstruction ``reconstr_<input>``.
+
+        ``precision`` (tabdl's addition) is the scoring arithmetic: ``"float64"``, as H2O and its
+        MOJO score (equal to them to about 1e-15), or ``"float32"``, two to three times as fast
+        with outputs within about 1e-6 of float64's.
         """
+        if precision not in SCORING_PRECISIONS:
+            raise ParameterError(
+                f"precision={precision!r} is not one of {', '.join(map(repr, SCORING_PRECISIONS))}"
+            )
         fitted = self._require_fitted()
         frame = as_frame(test_data)
-        return like_input(fitted.predict(frame), frame.source)
+        return like_input(fitted.predict(frame, precision), frame.source)
 
     def anomaly(self, test_data: Any, per_feature: bool = False) -> Any:
         """Autoencoder reconstruction error per row (``Reconstruction.MSE``), or per input if ``per_feature``."""

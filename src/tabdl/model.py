@@ -20,6 +20,9 @@ from tabdl.frame import Frame
 from tabdl.nn import NetworkSpec, forward, prepare_weights
 
 #: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
+#: The arithmetic ``predict`` can score in: H2O's float64 (equal to H2O's MOJO to about 1e-15), or
+#: float32 (two to three times as fast; probabilities within about 1e-6 of float64's).
+SCORING_PRECISIONS = {"float64": np.float64, "float32": np.float32}
 SCORING_CHUNK_ROWS = 4096  # measured fastest on this project's machine (docs/benchmarks.md)
 
 
@@ -71,12 +74,20 @@ class FittedNetwork:
     model_class_distrib: np.ndarray | None = None
     apply_offset: bool = True
 
-    def outputs(self, rows: EncodedRows, layer: int | None = None) -> np.ndarray:
-        """Activations of weight layer ``layer`` (default: the output layer) for encoded rows."""
+    def outputs(
+        self, rows: EncodedRows, layer: int | None = None, precision: str = "float64"
+    ) -> np.ndarray:
+        """Activations of weight layer ``layer`` (default: the output layer) for encoded rows.
+
+        ``precision`` is the arithmetic: ``"float64"`` as H2O scores, or ``"float32"``.
+        """
         stop = len(self.weights) - 1 if layer is None else layer
         out = np.empty((rows.nrows, self.spec.units[stop + 1]), dtype=np.float64)
         num_start = self.datainfo.num_start
-        prepared = prepare_weights(self.spec, self.weights, num_start)  # once, for every block
+        dtype = SCORING_PRECISIONS[precision]
+        prepared = prepare_weights(
+            self.spec, self.weights, num_start, dtype
+        )  # once, for all blocks
         for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
             block = rows.rows(start, start + SCORING_CHUNK_ROWS)
             acts = forward(self.spec, self.weights, self.biases, block, num_start, stop, prepared)
@@ -84,15 +95,15 @@ class FittedNetwork:
         return out
 
     def _layer_outputs(
-        self, frame: Frame, layer: int | None = None
+        self, frame: Frame, layer: int | None = None, precision: str = "float64"
     ) -> tuple[EncodedRows, np.ndarray]:
         """Encode ``frame`` and return the activations of weight layer ``layer`` (default: output)."""
-        rows = encode(self.datainfo, frame)
-        return rows, self.outputs(rows, layer)
+        rows = encode(self.datainfo, frame, order="F")
+        return rows, self.outputs(rows, layer, precision)
 
-    def predict(self, frame: Frame) -> pd.DataFrame:
+    def predict(self, frame: Frame, precision: str = "float64") -> pd.DataFrame:
         """Predict in H2O's layout: ``predict`` then one probability column per class level."""
-        rows, out = self._layer_outputs(frame)
+        rows, out = self._layer_outputs(frame, precision=precision)
         if self.category == "AutoEncoder":
             return self._reconstruction(out)
         if self.category == "Regression":

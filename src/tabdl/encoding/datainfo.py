@@ -401,12 +401,14 @@ def check_scoring_columns(info: DataInfo, frame: Frame) -> None:
         )
 
 
-def encode(info: DataInfo, frame: Frame) -> EncodedRows:
+def encode(info: DataInfo, frame: Frame, order: str = "C") -> EncodedRows:
     """Encode the predictors of ``frame`` as network inputs.
 
     Categoricals: a known level goes to its slot (level 0 to no slot when ``use_all_factor_levels``
     is false); a missing or unseen level goes to the NA bucket. Numerics: transformed, then a missing
-    value takes ``info.num_na_fill``.
+    value takes ``info.num_na_fill``. ``order`` is the dense numeric block's memory layout: ``"C"``
+    (a row's values together, as the engines read them) or ``"F"`` (each column together: written
+    column after column without strided stores, which scoring's matrix products take as well).
     """
     check_scoring_columns(info, frame)
     if info.encoder is not None:
@@ -429,15 +431,18 @@ def encode(info: DataInfo, frame: Frame) -> EncodedRows:
     if keeps_sparse(info, frame):
         numeric, nan_rows = sparse_numeric_block(info, frame)
         return EncodedRows(slots, numeric, missing | nan_rows)
-    numeric = np.empty((n, len(info.num_names)), dtype=np.float64)
+    numeric = np.empty((n, len(info.num_names)), dtype=np.float64, order=order)
     for j, name in enumerate(info.num_names):
         values = finite_values(frame, name, "the numeric column")
         nan = np.isnan(values)
         missing |= nan
+        column = numeric[:, j]
         if info.norm_mul is not None:
-            values = (values - info.norm_sub[j]) * info.norm_mul[j]
-        values[nan] = info.num_na_fill[j]
-        numeric[:, j] = values
+            np.subtract(values, info.norm_sub[j], out=column)
+            column *= info.norm_mul[j]
+        else:
+            column[:] = values
+        column[nan] = info.num_na_fill[j]
     return EncodedRows(slots, numeric, missing)
 
 

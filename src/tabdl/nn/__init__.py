@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -120,23 +121,24 @@ class NetworkSpec:
         return None
 
 
-def prepare_weights(spec: NetworkSpec, weights: Sequence[np.ndarray], num_start: int) -> list[list]:
-    """Per layer and channel, the float64 weights scoring multiplies by (built once per ``predict``).
+def prepare_weights(
+    spec: NetworkSpec, weights: Sequence[np.ndarray], num_start: int, dtype: Any = np.float64
+) -> list[list]:
+    """Per layer and channel, the weights scoring multiplies by (built once per ``predict``).
 
     For the first layer each channel is ``(numeric block, categorical table)``: the table holds one
-    row per one-hot slot plus a zero row, so that slot -1 (no active level) adds nothing.
+    row per one-hot slot plus a zero row, so that slot -1 (no active level) adds nothing. ``dtype``
+    is the scoring arithmetic: float64 as H2O scores, or float32.
     """
     prepared = []
     for layer, w in enumerate(weights):
         channels = MAXOUT_CHANNELS if spec.rows(layer) != spec.units[layer + 1] else 1
-        by_channel = w.astype(np.float64).reshape(
-            spec.units[layer + 1], spec.units[layer], channels
-        )
+        by_channel = w.astype(dtype).reshape(spec.units[layer + 1], spec.units[layer], channels)
         per_channel = []
         for k in range(channels):
             wk = by_channel[:, :, k]
             if layer == 0:
-                table = np.vstack([wk[:, :num_start].T, np.zeros((1, wk.shape[0]))])
+                table = np.vstack([wk[:, :num_start].T, np.zeros((1, wk.shape[0]), dtype=dtype)])
                 per_channel.append((np.ascontiguousarray(wk[:, num_start:].T), table))
             else:
                 per_channel.append((np.ascontiguousarray(wk.T), None))
@@ -148,15 +150,18 @@ def _pre_activation(
     spec: NetworkSpec, layer: int, prepared: list, b: np.ndarray, inputs: np.ndarray | EncodedRows
 ) -> np.ndarray:
     channels = len(prepared)
-    b_by_channel = b.reshape(spec.units[layer + 1], channels)
+    dtype = prepared[0][0].dtype
+    b_by_channel = b.reshape(spec.units[layer + 1], channels).astype(dtype, copy=False)
     z = None
     for k, (w_t, table) in enumerate(prepared):
         if layer == 0:
-            zk = inputs.numeric @ w_t + b_by_channel[:, k]
+            zk = inputs.numeric.astype(dtype, copy=False) @ w_t
+            zk += b_by_channel[:, k]  # in place: no second (rows, units) temporary
             for i in range(inputs.cat_slots.shape[1]):  # the active levels' weight rows
                 zk += table[inputs.cat_slots[:, i]]
         else:
-            zk = inputs @ w_t + b_by_channel[:, k]
+            zk = inputs @ w_t
+            zk += b_by_channel[:, k]
         z = zk if z is None else np.maximum(z, zk)
     return z
 
