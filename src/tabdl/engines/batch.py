@@ -570,16 +570,17 @@ class _DeviceRows:
                     "keeps it sparse), or fewer columns"
                 )
             numeric = numeric.toarray()
-        numeric = np.nan_to_num(numeric, nan=0.0)
         response = rows.response if rows.response is not None else np.zeros(n)
         offset = rows.offset if rows.offset is not None else np.zeros(n)
 
         def put(array: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
             return torch.as_tensor(np.ascontiguousarray(array), dtype=dtype).to(device)
 
+        numeric_tensor = put(numeric, torch.float32)
+        torch.nan_to_num_(numeric_tensor, nan=0.0)  # in place: no float64 copy of the inputs
         return cls(
             put(slots, torch.int64) if slots.shape[1] > 0 else None,
-            put(numeric, torch.float32),
+            numeric_tensor,
             put(np.nan_to_num(response), torch.float32),
             put(offset, torch.float32),
             put(rows.weights, torch.float32),
