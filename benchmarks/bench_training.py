@@ -301,10 +301,17 @@ def tabdl_warmup() -> tuple[float, dict[str, Any], list[str]]:
     return time.perf_counter() - start, optional, notes
 
 
-def tabdl_train(ds: Dataset, epochs: float, reproducible: bool, optional: dict[str, Any]) -> Result:
+def tabdl_train(
+    ds: Dataset,
+    epochs: float,
+    reproducible: bool,
+    optional: dict[str, Any],
+    arithmetic: str = "auto",
+) -> Result:
     import tabdl
 
-    est = tabdl.DeepLearningEstimator(**tabdl_params(epochs, reproducible, optional))
+    params = tabdl_params(epochs, reproducible, optional)
+    est = tabdl.DeepLearningEstimator(**params, arithmetic=arithmetic)
     x = [c for c in ds.train.columns if c != ds.response]
     seconds, _, notes = timed(lambda: est.train(x=x, y=ds.response, training_frame=ds.train))
     pred = est.predict(ds.test)
@@ -314,8 +321,11 @@ def tabdl_train(ds: Dataset, epochs: float, reproducible: bool, optional: dict[s
         if reproducible
         else f"{os.cpu_count()} ({'Hogwild' if strategy == 'hogwild' else 'averaged'})"
     )
+    mode = "reproducible" if reproducible else "default"
+    if arithmetic != "auto":
+        mode += f", arithmetic={arithmetic}"
     return Result(
-        ds.name, "tabdl", "reproducible" if reproducible else "default", threads, len(ds.train),
+        ds.name, "tabdl", mode, threads, len(ds.train),
         seconds, float(est.samples), float(est.epoch_counter), int(est.iterations),
         test_metrics(ds, pred), notes,
     )  # fmt: skip
@@ -462,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
             for rep in (False, True):
                 run = partial(tabdl_train, ds, epochs[name], rep, optional)
                 variants.append((f"tabdl reproducible={rep}", run))
+            run = partial(tabdl_train, ds, epochs[name], True, optional, "float32")
+            variants.append(("tabdl reproducible=True arithmetic=float32", run))
             for label, run in variants:
                 try:
                     r = run()

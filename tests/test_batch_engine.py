@@ -59,7 +59,8 @@ def _steps(y, extra, activation, mini_batch):
     params = dict(hidden=[7, 5], activation=activation, adaptive_rate=False, rate=0.05,
                   initial_weight_distribution="Uniform", initial_weight_scale=0.3,
                   rate_annealing=0.0, standardize=False, seed=3, reproducible=True,
-                  mini_batch_size=mini_batch, **extra)  # fmt: skip
+                  mini_batch_size=mini_batch)  # fmt: skip
+    params.update(extra)
     setup = prepare(params, X, y, _frame())
     p = setup.params
     rows = encode_training(setup.datainfo, setup.frame)
@@ -195,3 +196,56 @@ def test_sparse_input_trains_as_its_dense_twin():
         y="C13", training_frame=matrix, categorical_columns=["C13"]
     )
     np.testing.assert_allclose(from_sparse.weights(0), from_dense.weights(0), rtol=1e-5, atol=1e-6)
+
+
+# -- Adam (optimizer="adam") -------------------------------------------------------------------------
+def _batch_step(setup, p, rows, config, state, steps_before: int):
+    """One batch step over every row from ``state`` (changed); return the state."""
+    network = batch._Network(state, config, p, torch.device("cpu"))
+    network.load(state, setup.datainfo.num_start)
+    network.optimiser.steps = steps_before
+    device_rows = batch._DeviceRows.of(rows, torch.device("cpu"))
+    rates = [float(np.float32(p["rate"]))] * (len(setup.spec.units) - 1)
+    network.step(device_rows, torch.arange(rows.inputs.nrows), rates, 0.0, torch.Generator())
+    network.store(state)
+    return state
+
+
+def _gradient(y, extra, state) -> np.ndarray:
+    """The mean descent direction of every weight at ``state``'s weights: an SGD step of rate 1
+    (a large step keeps the float32 rounding of the weights small against it)."""
+    setup, p, rows, config, _ = _steps(y, dict(extra, rate=1.0), "Tanh", mini_batch=24)
+    stepped = _batch_step(setup, p, rows, config, copy.deepcopy(state), 0)
+    return stepped.flat_weights.astype(np.float64) - state.flat_weights
+
+
+@pytest.mark.parametrize("y, extra", [CASES[0], CASES[2]])
+def test_two_adam_steps_follow_the_closed_form_from_the_engines_own_gradients(y, extra):
+    adam = dict(extra, optimizer="adam", adaptive_rate=True, rate=0.01, l2=1e-3, epsilon=1e-7)
+    setup, p, rows, config, start = _steps(y, adam, "Tanh", mini_batch=24)
+    b1, b2, eps, rate = batch.ADAM_BETA1, batch.ADAM_BETA2, 1e-7, 0.01
+    sgd = dict(extra, l2=1e-3)  # the same loss and L2, stepped by SGD to read the gradient
+    g1 = _gradient(y, sgd, start)
+    after_one = _batch_step(setup, p, rows, config, copy.deepcopy(start), 0)
+    expected1 = rate * g1 / (np.abs(g1) + eps)  # m_hat = g, v_hat = g^2
+    step1 = after_one.flat_weights.astype(np.float64) - start.flat_weights
+    np.testing.assert_allclose(step1, expected1, rtol=0, atol=2e-6)
+    g2 = _gradient(y, sgd, after_one)
+    after_two = _batch_step(setup, p, rows, config, copy.deepcopy(after_one), 1)
+    m = b1 * (1 - b1) * g1 + (1 - b1) * g2
+    v = b2 * (1 - b2) * g1**2 + (1 - b2) * g2**2
+    expected2 = rate * (m / (1 - b1**2)) / (np.sqrt(v / (1 - b2**2)) + eps)
+    step2 = after_two.flat_weights.astype(np.float64) - after_one.flat_weights
+    np.testing.assert_allclose(step2, expected2, rtol=0, atol=2e-6)
+    assert np.abs(step2).max() > 1e-3
+
+
+def test_adam_trains_a_useful_model_and_needs_the_batch_engine():
+    model = _train(optimizer="adam", rate=0.001)
+    assert model.auc(valid=True) > 0.7
+    with pytest.raises(ParameterError, match="optimizer='adam' trains with the batch engine"):
+        tabdl.DeepLearningEstimator(optimizer="adam").train(x=X, y="CAPSULE", training_frame=TRAIN)
+    with pytest.raises(ParameterError, match="keeps its own momentum"):
+        tabdl.DeepLearningEstimator(
+            optimizer="adam", mini_batch_size=8, adaptive_rate=False, momentum_start=0.5
+        ).train(x=X, y="CAPSULE", training_frame=TRAIN)

@@ -213,6 +213,7 @@ RULE_CASES = [
     ({"fold_assignment": "Modulo"}, "applies only with cross-validation"),
     ({"checkpoint": "m", "nfolds": 3}, "not supported for checkpoint restarts"),
     ({"mini_batch_size": 8, "elastic_averaging": True}, "not available with the batch engine"),
+    ({"optimizer": "adam"}, "optimizer='adam' trains with the batch engine"),
     ({"class_sampling_factors": [1.0, 2.0]}, "needs balance_classes=True"),
     (
         {"balance_classes": True, "weights_column": "w"},

@@ -17,6 +17,7 @@ the number of levels. ``docs/engines.md`` lists what differs from per-row traini
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -188,12 +189,22 @@ class _FlatParams:
             self.rate[self.bounds[2 * i] : self.bounds[2 * i + 2]] = rate
 
 
+#: Adam's decay rates of the gradient's first and second moments (Kingma and Ba's defaults).
+ADAM_BETA1, ADAM_BETA2 = 0.9, 0.999
+
+
 class _Optimiser:
-    """H2O's update rules on tensors: ADADELTA, or SGD with momentum; L1, L2 and max_w2."""
+    """H2O's update rules on tensors: ADADELTA, or SGD with momentum; or Adam; L1, L2 and max_w2.
+
+    Adam keeps its first and second moments where ADADELTA keeps E[dx^2] and E[g^2], so that the
+    model's state, checkpoints and model averaging carry them unchanged.
+    """
 
     def __init__(self, p: Mapping[str, Any], config: Any) -> None:
         cfg_i, cfg_f = config.cfg_i, config.cfg_f
-        self.adaptive = bool(cfg_i[online.I_ADAPTIVE])
+        self.adam = p["optimizer"] == "adam"
+        self.steps = 0  # Adam's step count (its bias correction)
+        self.adaptive = bool(cfg_i[online.I_ADAPTIVE]) and not self.adam
         self.nesterov = bool(cfg_i[online.I_NESTEROV])
         self.momenta = bool(cfg_i[online.I_MOMENTA])
         self.rho, self.eps = float(cfg_f[online.F_RHO]), float(cfg_f[online.F_EPS])
@@ -230,7 +241,13 @@ class _Optimiser:
             grad.add_(torch.sign(value), alpha=-self.l1)
         if self.l2 != 0.0:
             grad.add_(value, alpha=-self.l2)
-        if self.adaptive:
+        if self.adam:  # the moments live in edx (first) and eg (second)
+            edx.mul_(ADAM_BETA1).add_(grad, alpha=1.0 - ADAM_BETA1)
+            eg.mul_(ADAM_BETA2).addcmul_(grad, grad, value=1.0 - ADAM_BETA2)
+            correction = math.sqrt(1.0 - ADAM_BETA2**self.steps) / (1.0 - ADAM_BETA1**self.steps)
+            denominator = eg.sqrt().add_(self.eps * math.sqrt(1.0 - ADAM_BETA2**self.steps))
+            value.add_(edx.div(denominator).mul_(rate).mul_(correction))
+        elif self.adaptive:
             eg.mul_(self.rho).addcmul_(grad, grad, value=1.0 - self.rho)
             delta = torch.add(edx, self.eps).div_(torch.add(eg, self.eps)).sqrt_().mul_(grad)
             edx.mul_(self.rho).addcmul_(delta, delta, value=1.0 - self.rho)
@@ -351,6 +368,7 @@ class _Network:
     def step(self, data: _DeviceRows, batch: torch.Tensor, rates: list[float], momentum: float,
              generator: torch.Generator) -> None:  # fmt: skip
         """Train one mini-batch: forward, H2O's output error, backward, one update per weight."""
+        self.optimiser.steps += 1
         size = batch.numel()
         slots = data.cat_slots[batch] if data.cat_slots is not None else None
         numeric = data.numeric[batch]
@@ -659,6 +677,7 @@ def _train(state, rows, p, config, on_iteration, device, parts) -> NetworkState:
     num_start = int(state.spec.units[0] - rows.inputs.numeric.shape[1])
     network = _Network(state, config, p, device)
     network.load(state, num_start)
+    network.optimiser.steps = state.processed // int(p["mini_batch_size"])  # a restart goes on
     n_layers = len(network.layers)
     order, cursor = index, index.numel()
     started = time.monotonic()

@@ -78,6 +78,8 @@ def _dropout_ratios_one_per_layer(p: Mapping[str, Any]) -> str | None:
 
 
 def _momentum_needs_sgd(p: Mapping[str, Any]) -> str | None:
+    if p["optimizer"] == "adam":
+        return None  # the Adam rule says what to do
     if p["adaptive_rate"] and (p["momentum_start"] != 0 or p["momentum_stable"] != 0):
         return (
             "momentum_start/momentum_stable cannot be used with the adaptive rate (ADADELTA); "
@@ -245,6 +247,22 @@ def _batch_engine_without_elastic_averaging(p: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _adam_needs_the_batch_engine(p: Mapping[str, Any]) -> str | None:
+    if p["optimizer"] != "adam":
+        return None
+    if p["mini_batch_size"] <= 1:
+        return (
+            "optimizer='adam' trains with the batch engine: set mini_batch_size above 1 "
+            "(e.g. 32), or use optimizer='auto' for H2O's per-row ADADELTA or SGD"
+        )
+    if p["momentum_start"] != 0 or p["momentum_stable"] != 0:
+        return (
+            "optimizer='adam' keeps its own momentum (beta1 = 0.9): leave momentum_start and "
+            "momentum_stable at 0"
+        )
+    return None
+
+
 def _custom_stopping_needs_function(p: Mapping[str, Any]) -> str | None:
     if p["stopping_metric"] in ("custom", "custom_increasing") and p["custom_metric_func"] is None:
         return f"stopping_metric={p['stopping_metric']!r} needs custom_metric_func"
@@ -287,6 +305,7 @@ PARAMETER_RULES: tuple[Rule, ...] = (
     _initial_arrays_one_per_layer,
     _sparse_without_elastic_averaging,
     _batch_engine_without_elastic_averaging,
+    _adam_needs_the_batch_engine,
     _custom_stopping_needs_function,
     _special_columns_distinct,
 )
@@ -294,12 +313,24 @@ PARAMETER_RULES: tuple[Rule, ...] = (
 # Parameters that do nothing unless another parameter enables them: (parameter, condition, why).
 _NO_EFFECT: tuple[tuple[str, Callable[[Mapping[str, Any]], bool], str], ...] = (
     *(
-        (name, lambda p: p["adaptive_rate"], "adaptive_rate=True (ADADELTA sets its own rates)")
-        for name in ("rate", "rate_annealing", "rate_decay", "momentum_ramp")
+        (
+            name,
+            lambda p: p["adaptive_rate"] and p["optimizer"] != "adam",
+            "adaptive_rate=True (ADADELTA sets its own rates)",
+        )
+        for name in ("rate", "rate_annealing", "rate_decay")
     ),
-    *(
-        (name, lambda p: not p["adaptive_rate"], "adaptive_rate=False")
-        for name in ("rho", "epsilon")
+    (
+        "momentum_ramp",
+        lambda p: p["adaptive_rate"] or p["optimizer"] == "adam",
+        "an adaptive rate (ADADELTA or Adam)",
+    ),
+    ("rho", lambda p: not p["adaptive_rate"], "adaptive_rate=False"),
+    ("rho", lambda p: p["optimizer"] == "adam", "optimizer='adam' (ADADELTA's decay)"),
+    (
+        "epsilon",
+        lambda p: not p["adaptive_rate"] and p["optimizer"] != "adam",
+        "adaptive_rate=False",
     ),
     (
         "initial_weight_scale",

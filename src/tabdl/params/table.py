@@ -354,6 +354,16 @@ PARAMETERS: tuple[Param, ...] = (
         "Rows per update; above 1 selects the batch engine.",
     ),
     _P(
+        "optimizer",
+        "auto",
+        OneOf(("auto", "adam")),
+        ALGORITHM,
+        BATCH,
+        "tabdl's addition: the batch engine's update rule. `auto`: H2O's (ADADELTA when "
+        "`adaptive_rate`, else SGD with momentum); `adam`: Adam (beta1 0.9, beta2 0.999) with "
+        "`rate` as its step size (annealed and decayed as SGD's) and `epsilon`.",
+    ),
+    _P(
         "device",
         "auto",
         DeviceName(),

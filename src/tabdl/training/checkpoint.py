@@ -22,6 +22,7 @@ from tabdl.errors import DataError, ParameterError
 FIXED = (
     "activation",
     "adaptive_rate",
+    "optimizer",
     "autoencoder",
     "col_major",
     "distribution",

@@ -95,7 +95,8 @@ def _initial_state(setup: Setup, pretrained: Any = None) -> NetworkState:
     apply_user_arrays(weights, biases, p["initial_weights"], p["initial_biases"])
     if pretrained is not None:
         _copy_pretrained(setup, weights, biases, pretrained)
-    return NetworkState.create(spec, weights, biases, p["adaptive_rate"], has_momentum(p))
+    accumulators = p["adaptive_rate"] or p["optimizer"] == "adam"  # ADADELTA's, or Adam's moments
+    return NetworkState.create(spec, weights, biases, accumulators, has_momentum(p))
 
 
 def _fitted_network(

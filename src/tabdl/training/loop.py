@@ -112,7 +112,7 @@ def sgd_schedule(
     The step is H2O's rate (annealing, decay) times ``1 - momentum``, in float32, as H2O stores
     them; both engines take their steps from here.
     """
-    if p["adaptive_rate"]:
+    if p["adaptive_rate"] and p["optimizer"] != "adam":
         return np.zeros(n_layers, dtype=np.float32), np.float32(0.0)
     momentum = np.float32(momentum_at(p, samples))
     rates = np.array([rate_at(p, i, samples) for i in range(n_layers)], dtype=np.float32)
