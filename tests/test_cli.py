@@ -55,6 +55,16 @@ def test_predict_with_an_h2o_mojo_writes_h2os_predictions(tmp_path, capsys):
     np.testing.assert_allclose(ours[["no", "yes"]], h2o[["no", "yes"]], rtol=0, atol=1e-12)
 
 
+def test_predict_in_float32_stays_within_float32_of_h2o(tmp_path, capsys):
+    target = tmp_path / "pred32.csv"
+    run = ("predict", H2O / "A2_bin" / "model.zip", TEST, "-o", target, "--precision", "float32")
+    status, _, _ = _run(capsys, *run)
+    assert status == 0
+    ours, h2o = pd.read_csv(target), pd.read_csv(H2O / "A2_bin" / "h2o_pred.csv")
+    np.testing.assert_allclose(ours[["no", "yes"]], h2o[["no", "yes"]], rtol=0, atol=1e-5)
+    assert not np.allclose(ours[["no", "yes"]], h2o[["no", "yes"]], rtol=0, atol=1e-12)
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple:
     """A model trained by ``tabdl train``, and the same model trained in Python."""

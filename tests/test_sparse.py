@@ -75,8 +75,8 @@ def _row_buffer(stored: int, n_numeric: int) -> int:
 def _h2o_sparse_rows(original):
     """``encode`` with H2O's quirk: input unit 0 is zeroed when a row's buffer is not full."""
 
-    def encode_like_h2o(info, frame):
-        rows = original(info, frame)
+    def encode_like_h2o(info, frame, **options):
+        rows = original(info, frame, **options)
         block = rows.numeric
         stored = np.diff(block.indptr)  # no explicit zeros here; NaN counts, as in H2O
         short = np.array([k < _row_buffer(k, block.shape[1]) for k in stored])

@@ -273,7 +273,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    predictions = _load(args.model).predict(args.data)
+    predictions = _load(args.model).predict(args.data, precision=args.precision)
     if args.out:
         predictions.to_csv(args.out, index=False)
         _note(f"wrote {len(predictions)} predictions to {args.out}")
@@ -412,6 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("data", metavar="DATA", help="a CSV or Parquet file")
         if name == "predict":
             sub.add_argument("-o", "--out", "--output", help="write the predictions to this CSV")
+            sub.add_argument(
+                "--precision",
+                choices=("float64", "float32"),
+                default="float64",
+                help="scoring arithmetic: float64 as H2O (default), or float32 (faster)",
+            )
         if name == "report":
             sub.add_argument(
                 "--data", metavar="DATA", help="data to score as well (CSV or Parquet)"

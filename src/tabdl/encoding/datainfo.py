@@ -401,7 +401,7 @@ def check_scoring_columns(info: DataInfo, frame: Frame) -> None:
         )
 
 
-def encode(info: DataInfo, frame: Frame, order: str = "C") -> EncodedRows:
+def encode(info: DataInfo, frame: Frame, order: str = "C", dtype: type = np.float64) -> EncodedRows:
     """Encode the predictors of ``frame`` as network inputs.
 
     Categoricals: a known level goes to its slot (level 0 to no slot when ``use_all_factor_levels``
@@ -409,6 +409,8 @@ def encode(info: DataInfo, frame: Frame, order: str = "C") -> EncodedRows:
     value takes ``info.num_na_fill``. ``order`` is the dense numeric block's memory layout: ``"C"``
     (a row's values together, as the engines read them) or ``"F"`` (each column together: written
     column after column without strided stores, which scoring's matrix products take as well).
+    ``dtype`` is the numeric block's: float64 (H2O's), or float32 for the batch engine, which
+    trains in float32 and then shares the block with torch instead of copying it.
     """
     check_scoring_columns(info, frame)
     if info.encoder is not None:
@@ -431,7 +433,7 @@ def encode(info: DataInfo, frame: Frame, order: str = "C") -> EncodedRows:
     if keeps_sparse(info, frame):
         numeric, nan_rows = sparse_numeric_block(info, frame)
         return EncodedRows(slots, numeric, missing | nan_rows)
-    numeric = np.empty((n, len(info.num_names)), dtype=np.float64, order=order)
+    numeric = np.empty((n, len(info.num_names)), dtype=dtype, order=order)
     for j, name in enumerate(info.num_names):
         values = finite_values(frame, name, "the numeric column")
         nan = np.isnan(values)
@@ -506,9 +508,12 @@ def _offsets(info: DataInfo, frame: Frame) -> np.ndarray | None:
     return np.nan_to_num(finite_values(frame, info.offset, "the offset column"), nan=0.0)
 
 
-def encode_training(info: DataInfo, frame: Frame) -> TrainingRows:
-    """Encode ``frame`` for training or validation: inputs, response, weights, offset, usable rows."""
-    inputs = encode(info, frame)
+def encode_training(info: DataInfo, frame: Frame, dtype: type = np.float64) -> TrainingRows:
+    """Encode ``frame`` for training or validation: inputs, response, weights, offset, usable rows.
+
+    ``dtype`` is that of the numeric inputs (:func:`encode`).
+    """
+    inputs = encode(info, frame, dtype=dtype)
     usable = np.ones(inputs.nrows, dtype=bool)
     response = None
     if info.response is not None:

@@ -594,8 +594,9 @@ class _DeviceRows:
         def put(array: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
             return torch.as_tensor(np.ascontiguousarray(array), dtype=dtype).to(device)
 
-        numeric_tensor = put(numeric, torch.float32)
-        torch.nan_to_num_(numeric_tensor, nan=0.0)  # in place: no float64 copy of the inputs
+        numeric_tensor = put(numeric, torch.float32)  # float32 inputs: shared, not copied
+        if torch.isnan(numeric_tensor).any():  # only sparse input can hold a missing value here
+            numeric_tensor = torch.nan_to_num(numeric_tensor, nan=0.0)
         return cls(
             put(slots, torch.int64) if slots.shape[1] > 0 else None,
             numeric_tensor,

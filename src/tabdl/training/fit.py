@@ -245,11 +245,13 @@ def fit(
     p, info = setup.params, setup.datainfo
     if p["seed"] == -1:
         p["seed"] = draw_seed()
-    rows = encode_training(info, setup.frame)
+    # the batch engine trains in float32: its inputs are encoded so, and shared with torch
+    dtype = np.float32 if p["mini_batch_size"] > 1 else np.float64
+    rows = encode_training(info, setup.frame, dtype)
     train_frame, model_dist = _balanced(setup, rows)
     fitted_rows = rows
     if train_frame is not setup.frame:
-        rows = encode_training(info, train_frame)
+        rows = encode_training(info, train_frame, dtype)
     resumed = checkpoint is not None
     state = resumed_state(checkpoint, setup.spec) if resumed else _initial_state(setup, pretrained)
     response_transform = (info.resp_sub or 0.0, info.resp_mul or 1.0, info.offset is not None)
