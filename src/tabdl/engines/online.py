@@ -463,7 +463,18 @@ def _adadelta_layer(
         k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
         g2 = g2all[r * width : (r + 1) * width]
         keep = keepall[r * width : (r + 1) * width]
-        if n_gather > 0:
+        if n_gather > 0 and not exact and channels == 1:  # the one-hot slots, in place, float32
+            for k in range(n_gather):
+                widx = row_start + channels * (in_idx[k] if sparse else k)
+                w = W[widx]
+                pull = np.float32(lam * (w - ea_w[widx])) if lam != 0.0 else np.float32(0.0)
+                W[widx], Wacc[widx], Wacc[n_w + widx], g2w = _adadelta_f32(
+                    w, Wacc[widx], Wacc[n_w + widx],
+                    np.float32(A[a_in + (in_idx[k] if sparse else k)]), np.float32(g),
+                    np.float32(l1), np.float32(l2), rho, np.float32(1.0) - rho, eps, fast, pull,
+                )  # fmt: skip
+                avg[r] += g2w
+        elif n_gather > 0:
             for k in range(n_gather):
                 c = in_idx[k] if sparse else k
                 widx = row_start + channels * c
@@ -480,10 +491,10 @@ def _adadelta_layer(
                 W[widx] = gw[k]
                 Wacc[widx] = gdx[k]
                 Wacc[n_w + widx] = gg[k]
-        if not exact:  # the gathered part's sum in any order; the dense part follows
-            for k in range(n_gather):
-                avg[r] += g2[k] if keep[k] else 0.0
-        elif n_dense > 0:
+            if not exact:  # Maxout's interleaved channels: gathered, then H2O's vector arithmetic
+                for k in range(n_gather):
+                    avg[r] += g2[k] if keep[k] else 0.0
+        if exact and n_dense > 0:
             first = row_start + dense_from
             ea = ea_w[first : first + n_dense] if lam != 0.0 else gea
             _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
@@ -581,6 +592,28 @@ def _adadelta_vector(
         wv[k] = new_w if keep[k] else wv[k]
 
 
+@nb.njit(**{**_FAST_JIT, "inline": "always"})
+def _adadelta_f32(w, edx, eg, a, g, l1, l2, rho, omr, eps, fast, pull) -> tuple:
+    """One weight's float32 ADADELTA step.
+
+    Returns its new value, E[dx^2] and E[g^2], and its squared gradient (0 where ``fast_mode``
+    leaves it alone: its input ``a`` is 0). ``pull`` is elastic averaging's term,
+    ``lambda * (w - consensus)`` (0 without it). L1 and L2 take no branch: a second branch in the
+    loops that call this stops LLVM from vectorising them.
+    """
+    zero = np.float32(0.0)
+    sign = np.float32(1.0) if w > zero else (np.float32(-1.0) if w < zero else zero)
+    grad = g * a - sign * l1 - w * l2 - pull
+    g2 = grad * grad
+    keep = not fast or a != zero
+    new_eg = rho * eg + omr * g2
+    step = np.sqrt((edx + eps) / (new_eg + eps))
+    new_edx = rho * edx + omr * step * step * g2
+    if not keep:
+        return w, edx, eg, zero
+    return w + step * grad, new_edx, new_eg, g2
+
+
 @nb.njit(**_FAST_JIT)
 def _adadelta_dense_f32(
     W, Wacc, A, gvec, rows, cols, wstart, a_in, dense_from, shortcut, fast, l1, l2, rho, eps, lam,
@@ -610,22 +643,12 @@ def _adadelta_dense_f32(
         eg = Wacc[n_w + first : n_w + first + a64.shape[0]]
         total = zero
         for k in range(a64.shape[0]):
-            a = np.float32(a64[k])
             w = wv[k]
-            # L1 and L2 without a branch: two branches in this loop stop LLVM from vectorising it
-            sign = np.float32(1.0) if w > zero else (np.float32(-1.0) if w < zero else zero)
-            grad = g * a - sign * l1f - w * l2f
-            if lam != 0.0:
-                grad = grad - lamf * (w - ea_w[first + k])
-            g2 = grad * grad
-            keep = not fast or a != zero
-            new_eg = rho * eg[k] + omr * g2
-            step = np.sqrt((edx[k] + eps) / (new_eg + eps))
-            new_edx = rho * edx[k] + omr * step * step * g2
-            eg[k] = new_eg if keep else eg[k]
-            edx[k] = new_edx if keep else edx[k]
-            wv[k] = w + step * grad if keep else w
-            total += g2 if keep else zero
+            pull = lamf * (w - ea_w[first + k]) if lam != 0.0 else zero
+            wv[k], edx[k], eg[k], g2 = _adadelta_f32(
+                w, edx[k], eg[k], np.float32(a64[k]), g, l1f, l2f, rho, omr, eps, fast, pull
+            )
+            total += g2
         sums[r] += np.float64(total)
 
 
