@@ -249,3 +249,18 @@ def test_adam_trains_a_useful_model_and_needs_the_batch_engine():
         tabdl.DeepLearningEstimator(
             optimizer="adam", mini_batch_size=8, adaptive_rate=False, momentum_start=0.5
         ).train(x=X, y="CAPSULE", training_frame=TRAIN)
+
+
+def test_adam_restarts_from_a_saved_checkpoint_with_its_moments(tmp_path):
+    first = _train(optimizer="adam", rate=0.001, epochs=3)
+    path = first.save(tmp_path / "adam.tabdl")
+    loaded = tabdl.load_model(path)
+    moments = loaded._result.state.ada_weights  # Adam's two moments, in ADADELTA's slots
+    np.testing.assert_array_equal(moments, first._result.state.ada_weights)
+    assert np.abs(moments).max() > 0
+    more = _train(rate=0.001, epochs=6, checkpoint=loaded)  # the optimizer comes with it
+    assert more.actual_params["optimizer"] == "adam"
+    assert more.epoch_counter >= 6 > first.epoch_counter
+    assert more.auc(valid=True) > 0.7
+    with pytest.raises(ParameterError, match="cannot change optimizer on a checkpoint restart"):
+        _train(optimizer="auto", epochs=6, checkpoint=loaded)
