@@ -19,10 +19,10 @@ from tabdl.errors import DataError
 from tabdl.frame import Frame
 from tabdl.nn import NetworkSpec, forward, prepare_weights
 
-#: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
 #: The arithmetic ``predict`` can score in: H2O's float64 (equal to H2O's MOJO to about 1e-15), or
 #: float32 (two to three times as fast; probabilities within about 1e-6 of float64's).
 SCORING_PRECISIONS = {"float64": np.float64, "float32": np.float32}
+#: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
 SCORING_CHUNK_ROWS = 4096  # measured fastest on this project's machine (docs/benchmarks.md)
 
 

@@ -32,6 +32,7 @@ from tabdl.distributions import EXP_CLAMP
 from tabdl.encoding.datainfo import TrainingRows
 from tabdl.engines import online
 from tabdl.errors import DataError
+from tabdl.training.loop import uses_adadelta
 from tabdl.training.network_state import NetworkState
 
 __all__ = ["resolve_device", "train"]
@@ -204,7 +205,7 @@ class _Optimiser:
         cfg_i, cfg_f = config.cfg_i, config.cfg_f
         self.adam = p["optimizer"] == "adam"
         self.steps = 0  # Adam's step count (its bias correction)
-        self.adaptive = bool(cfg_i[online.I_ADAPTIVE]) and not self.adam
+        self.adaptive = uses_adadelta(p)
         self.nesterov = bool(cfg_i[online.I_NESTEROV])
         self.momenta = bool(cfg_i[online.I_MOMENTA])
         self.rho, self.eps = float(cfg_f[online.F_RHO]), float(cfg_f[online.F_EPS])
@@ -244,9 +245,9 @@ class _Optimiser:
         if self.adam:  # the moments live in edx (first) and eg (second)
             edx.mul_(ADAM_BETA1).add_(grad, alpha=1.0 - ADAM_BETA1)
             eg.mul_(ADAM_BETA2).addcmul_(grad, grad, value=1.0 - ADAM_BETA2)
-            correction = math.sqrt(1.0 - ADAM_BETA2**self.steps) / (1.0 - ADAM_BETA1**self.steps)
-            denominator = eg.sqrt().add_(self.eps * math.sqrt(1.0 - ADAM_BETA2**self.steps))
-            value.add_(edx.div(denominator).mul_(rate).mul_(correction))
+            root2 = math.sqrt(1.0 - ADAM_BETA2**self.steps)  # the second moment's bias correction
+            denominator = eg.sqrt().add_(self.eps * root2)
+            value.add_(edx.div(denominator).mul_(rate).mul_(root2 / (1.0 - ADAM_BETA1**self.steps)))
         elif self.adaptive:
             eg.mul_(self.rho).addcmul_(grad, grad, value=1.0 - self.rho)
             delta = torch.add(edx, self.eps).div_(torch.add(eg, self.eps)).sqrt_().mul_(grad)

@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from tabdl.nn import NetworkSpec, base_activation
-from tabdl.training.loop import BIAS_LIMIT, WEIGHT_LIMIT, momentum_at, rate_at
+from tabdl.training.loop import (
+    BIAS_LIMIT,
+    WEIGHT_LIMIT,
+    keeps_accumulators,
+    momentum_at,
+    rate_at,
+    uses_adadelta,
+)
 from tabdl.training.network_state import NetworkState
 
 __all__ = [
@@ -157,7 +164,7 @@ def _rate_columns(
     layer: int, params: Mapping[str, Any], processed: int, ada: np.ndarray | None
 ) -> tuple[float, float, float]:
     """``mean_rate``, ``rate_rms`` and ``momentum`` of weight layer ``layer``."""
-    if not params["adaptive_rate"] or params.get("optimizer") == "adam":
+    if not uses_adadelta(params):
         # H2O stores the momentum as a Java float, which reaches the table by its decimal form
         momentum = float(str(np.float32(momentum_at(params, processed))))
         return rate_at(params, layer, processed), 0.0, momentum
@@ -285,7 +292,7 @@ def model_bytes(
     n_w = sum(int(np.size(w)) for w in weights)
     n_b = sum(int(np.size(b)) for b in biases)
     per_weight, per_bias = 4, 8
-    if params["adaptive_rate"] or params.get("optimizer") == "adam":
+    if keeps_accumulators(params):
         per_weight, per_bias = 3 * 4, 3 * 8
     elif params["momentum_start"] != 0 or params["momentum_stable"] != 0:
         per_weight, per_bias = 2 * 4, 2 * 8

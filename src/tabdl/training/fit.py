@@ -37,7 +37,7 @@ from tabdl.training.balance import (
     stratified_validation_rows,
 )
 from tabdl.training.checkpoint import resumed_state
-from tabdl.training.loop import engine_config, has_momentum, train
+from tabdl.training.loop import engine_config, has_momentum, keeps_accumulators, train
 from tabdl.training.network_state import NetworkState
 from tabdl.training.scoring import Scorer, ScoringEvent, sample_rows
 
@@ -95,8 +95,7 @@ def _initial_state(setup: Setup, pretrained: Any = None) -> NetworkState:
     apply_user_arrays(weights, biases, p["initial_weights"], p["initial_biases"])
     if pretrained is not None:
         _copy_pretrained(setup, weights, biases, pretrained)
-    accumulators = p["adaptive_rate"] or p["optimizer"] == "adam"  # ADADELTA's, or Adam's moments
-    return NetworkState.create(spec, weights, biases, accumulators, has_momentum(p))
+    return NetworkState.create(spec, weights, biases, keeps_accumulators(p), has_momentum(p))
 
 
 def _fitted_network(

@@ -82,6 +82,16 @@ def exact_arithmetic(p: Mapping[str, Any]) -> bool:
     return p["arithmetic"] == "h2o"
 
 
+def uses_adadelta(p: Mapping[str, Any]) -> bool:
+    """Whether the update rule is ADADELTA (``adaptive_rate``, unless ``optimizer="adam"``)."""
+    return bool(p["adaptive_rate"]) and p.get("optimizer") != "adam"
+
+
+def keeps_accumulators(p: Mapping[str, Any]) -> bool:
+    """Whether the model keeps two accumulators per weight: ADADELTA's, or Adam's moments."""
+    return bool(p["adaptive_rate"]) or p.get("optimizer") == "adam"
+
+
 def has_momentum(p: Mapping[str, Any]) -> bool:
     """Whether SGD uses momentum (H2O's ``has_momenta``)."""
     return not p["adaptive_rate"] and (p["momentum_start"] != 0 or p["momentum_stable"] != 0)
@@ -112,7 +122,7 @@ def sgd_schedule(
     The step is H2O's rate (annealing, decay) times ``1 - momentum``, in float32, as H2O stores
     them; both engines take their steps from here.
     """
-    if p["adaptive_rate"] and p["optimizer"] != "adam":
+    if uses_adadelta(p):
         return np.zeros(n_layers, dtype=np.float32), np.float32(0.0)
     momentum = np.float32(momentum_at(p, samples))
     rates = np.array([rate_at(p, i, samples) for i in range(n_layers)], dtype=np.float32)
