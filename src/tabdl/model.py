@@ -85,9 +85,8 @@ class FittedNetwork:
         out = np.empty((rows.nrows, self.spec.units[stop + 1]), dtype=np.float64)
         num_start = self.datainfo.num_start
         dtype = SCORING_PRECISIONS[precision]
-        prepared = prepare_weights(
-            self.spec, self.weights, num_start, dtype
-        )  # once, for all blocks
+        # once, for every block
+        prepared = prepare_weights(self.spec, self.weights, num_start, dtype)
         for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
             block = rows.rows(start, start + SCORING_CHUNK_ROWS)
             acts = forward(self.spec, self.weights, self.biases, block, num_start, stop, prepared)
