@@ -240,6 +240,48 @@ def test_two_adam_steps_follow_the_closed_form_from_the_engines_own_gradients(y,
     assert np.abs(step2).max() > 1e-3
 
 
+
+# -- ADADELTA: the compiled CPU update and the tensor operations ---------------------------------------
+@pytest.mark.parametrize("y, extra", [CASES[0], CASES[2]])
+def test_two_adadelta_steps_follow_the_closed_form_from_the_engines_own_gradients(y, extra):
+    rho, eps, l1, l2 = 0.95, 1e-6, 1e-4, 1e-3
+    ada = dict(extra, adaptive_rate=True, rho=rho, epsilon=eps, l1=l1, l2=l2)
+    setup, p, rows, config, start = _steps(y, ada, "Tanh", mini_batch=24)
+    sgd = dict(extra, l1=l1, l2=l2)
+    g1 = _gradient(y, sgd, start)
+    after_one = _batch_step(setup, p, rows, config, copy.deepcopy(start), 0)
+    eg1 = (1 - rho) * g1**2
+    delta1 = np.sqrt(eps / (eg1 + eps)) * g1
+    step1 = after_one.flat_weights.astype(np.float64) - start.flat_weights
+    np.testing.assert_allclose(step1, delta1, rtol=0, atol=2e-6)
+    g2 = _gradient(y, sgd, after_one)
+    after_two = _batch_step(setup, p, rows, config, copy.deepcopy(after_one), 1)
+    eg2 = rho * eg1 + (1 - rho) * g2**2
+    delta2 = np.sqrt(((1 - rho) * delta1**2 + eps) / (eg2 + eps)) * g2
+    step2 = after_two.flat_weights.astype(np.float64) - after_one.flat_weights
+    np.testing.assert_allclose(step2, delta2, rtol=0, atol=2e-6)
+    assert np.abs(step2).max() > 1e-4
+
+
+def test_the_compiled_adadelta_update_equals_the_tensor_operations():
+    """The CPU's one-pass kernel and the operations a GPU runs give the same ADADELTA step."""
+    from tabdl.engines import online
+
+    rng = np.random.default_rng(0)
+    values, edx, eg, grad = (rng.standard_normal(1000).astype(np.float32) for _ in range(4))
+    edx, eg = np.abs(edx) * 1e-3, np.abs(eg) * 1e-2
+    values[:10] = 0.0  # sign(0) = 0: L1 leaves a zero weight's gradient alone
+    optimiser = object.__new__(batch._Optimiser)
+    optimiser.__dict__.update(adam=False, adaptive=True, rho=0.99, eps=1e-8, l1=1e-3, l2=1e-4)
+    tensors = [torch.tensor(a) for a in (values, edx, eg, grad)]
+    optimiser._update(tensors[0], tensors[1], tensors[2], None, tensors[3], 0.0, 0.0)
+    arrays = [a.copy() for a in (values, edx, eg, grad)]
+    online.adadelta_flat_f32(*arrays, 1e-3, 1e-4, 0.99, 1e-8)
+    for tensor, array in zip(tensors[:3], arrays[:3], strict=True):
+        scale = np.abs(tensor.numpy()).max()  # float32 rounding, in another order
+        np.testing.assert_allclose(array, tensor.numpy(), rtol=1e-5, atol=1e-6 * scale)
+    assert np.abs(arrays[0] - values).max() > 1e-5
+
 def test_adam_trains_a_useful_model_and_needs_the_batch_engine():
     model = _train(optimizer="adam", rate=0.001)
     assert model.auc(valid=True) > 0.7

@@ -170,6 +170,8 @@ class _FlatParams:
                 flat = getattr(self, name)
                 if flat is not None:
                     setattr(param, name, self.view(flat, i))
+        self._gradients = {id(p): self.view(self.grad, i) for i, p in enumerate(params)}
+        self._numpy: tuple[np.ndarray, ...] | None = None
 
     def _pack(self, tensors: list[torch.Tensor | None]) -> torch.Tensor | None:
         if tensors[0] is None:
@@ -182,7 +184,13 @@ class _FlatParams:
 
     def gradient(self, param: _Param) -> torch.Tensor:
         """Return the gradient buffer of ``param`` (fill it, then call the optimiser once)."""
-        return self.view(self.grad, self.position[id(param)])
+        return self._gradients[id(param)]
+
+    def numpy_views(self) -> tuple[np.ndarray, ...]:
+        """Return the CPU buffers of values, E[dx^2], E[g^2] and gradients as numpy arrays (shared)."""
+        if self._numpy is None:
+            self._numpy = tuple(t.numpy() for t in (self.value, self.edx, self.eg, self.grad))
+        return self._numpy
 
     def set_rates(self, rates: list[float]) -> None:
         """Set the SGD rate of every tensor (one per layer; weights and bias alike)."""
@@ -230,7 +238,14 @@ class _Optimiser:
                 full.index_copy_(0, rows, part)
 
     def apply_flat(self, flat: _FlatParams, momentum: float) -> None:
-        """Update every dense tensor at once, from the gradients in ``flat.grad``."""
+        """Update every dense tensor at once, from the gradients in ``flat.grad``.
+
+        ADADELTA on the CPU is one compiled pass over the flat buffers (``online.adadelta_flat_f32``),
+        the same rule as the tensor operations of ``_update``, which serve every other case.
+        """
+        if self.adaptive and not self.adam and flat.value.device.type == "cpu":
+            online.adadelta_flat_f32(*flat.numpy_views(), self.l1, self.l2, self.rho, self.eps)
+            return
         self._update(flat.value, flat.edx, flat.eg, flat.momentum, flat.grad, flat.rate, momentum)
 
     def _update(self, value, edx, eg, mom, grad, rate, momentum) -> None:
@@ -371,8 +386,8 @@ class _Network:
         """Train one mini-batch: forward, H2O's output error, backward, one update per weight."""
         self.optimiser.steps += 1
         size = batch.numel()
-        slots = data.cat_slots[batch] if data.cat_slots is not None else None
-        numeric = data.numeric[batch]
+        slots = data.cat_slots.index_select(0, batch) if data.cat_slots is not None else None
+        numeric = data.numeric.index_select(0, batch)
         cat_weight = None if slots is None else (slots >= 0).to(torch.float32)
         slots = None if slots is None else slots.clamp(min=0)
         target_input = (
@@ -398,7 +413,7 @@ class _Network:
             a = self._activate(layer.activation, z)
             if i == len(self.layers) - 1 and self.has_offset:
                 a = a.clone()
-                a[:, 0] += (data.offset[batch] - self.resp_sub) * self.resp_mul
+                a[:, 0] += (data.offset.index_select(0, batch) - self.resp_sub) * self.resp_mul
             mask = None
             if layer.dropout >= 0.0:
                 mask = self._keep(a.shape, layer.dropout, generator)
@@ -408,7 +423,7 @@ class _Network:
         if self.sparsity:
             self._track_activations(inputs[1:-1], size)
         error = self._output_error(a, data, batch, target_input)
-        error.mul_((data.weights[batch] / size).unsqueeze(1))  # the batch mean, weighted
+        error.mul_(data.weights.index_select(0, batch).div_(size).unsqueeze(1))  # weighted mean
         flat = self.flat
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
@@ -473,10 +488,11 @@ class _Network:
 
     @staticmethod
     def _activate(code: int, z: torch.Tensor) -> torch.Tensor:
+        """Return the activation of ``z`` (a fresh pre-activation, overwritten where it can be)."""
         if code == online.TANH:
-            return torch.tanh(z)
+            return torch.tanh_(z)
         if code == online.RECTIFIER:
-            return torch.relu(z)
+            return torch.relu_(z)
         if code == online.EXP_RECTIFIER:
             return torch.where(z >= 0, z, torch.expm1(torch.clamp(z, max=0.0)))
         if code == online.SOFTMAX:
@@ -486,10 +502,11 @@ class _Network:
     def _output_error(self, out, data, batch, target_input) -> torch.Tensor:
         """H2O's output error (the descent direction), per row and output unit."""
         if self.out_kind == online.OUT_SOFTMAX:
-            t = torch.zeros_like(out).scatter_(1, data.response[batch].long().unsqueeze(1), 1.0)
+            classes = data.response.index_select(0, batch).long().unsqueeze(1)
+            t = torch.zeros_like(out).scatter_(1, classes, 1.0)
             return _softmax_error(self.loss, t, out)
         target = (
-            data.response[batch].unsqueeze(1)
+            data.response.index_select(0, batch).unsqueeze(1)
             if self.out_kind == online.OUT_LINEAR
             else target_input
         )

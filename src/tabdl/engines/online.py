@@ -653,6 +653,27 @@ def _adadelta_dense_f32(
 
 
 @nb.njit(**_FAST_JIT)
+def adadelta_flat_f32(W, edx, eg, grad, l1, l2, rho, eps) -> None:
+    """ADADELTA on flat float32 vectors of values and their gradients, in one pass.
+
+    The batch engine's update on the CPU: the per-weight rule of ``_adadelta_f32`` (``grad`` is the
+    batch's descent direction before L1 and L2), instead of some ten tensor operations that each
+    read and write every weight.
+    """
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    rho32 = np.float32(rho)
+    omr = one - rho32
+    eps32 = np.float32(eps)
+    l1f = np.float32(l1)
+    l2f = np.float32(l2)
+    for k in range(W.shape[0]):
+        W[k], edx[k], eg[k], _ = _adadelta_f32(
+            W[k], edx[k], eg[k], one, grad[k], l1f, l2f, rho32, omr, eps32, False, zero
+        )
+
+
+@nb.njit(**_FAST_JIT)
 def _adadelta_biases_f64(B, Bacc, b0, gvec, sums, rows, cols, shortcut, cfg_f) -> None:
     """ADADELTA of a layer's biases in one vectorisable loop: the fast path of ``_update_bias``.
 

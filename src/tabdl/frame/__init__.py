@@ -442,21 +442,38 @@ def level_strings(frame: Frame, name: str) -> np.ndarray:
     ``"false"`` (Java's spelling, as H2O writes them).
     """
     if frame.is_sparse(name):
-        values = frame.sparse.column(name)
-        return np.array([None if v != v else _format_number(v) for v in values], dtype=object)
+        values = np.asarray(frame.sparse.column(name), dtype=np.float64)
+        return _number_strings(values, np.isnan(values))
     column = frame.table.column(name)
     dtype = column.type
     if pa.types.is_dictionary(dtype):
         column = column.cast(dtype.value_type)
         dtype = column.type
+    if pa.types.is_integer(dtype):  # as Python ints: exact beyond 2**53
+        missing = pc.is_null(column).to_numpy(zero_copy_only=False)
+        return _number_strings(column.fill_null(0).to_numpy(zero_copy_only=False), missing)
+    if pa.types.is_floating(dtype):
+        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+        return _number_strings(values, np.isnan(values))
     values = column.to_pylist()
     if pa.types.is_boolean(dtype):
         return np.array([None if v is None else ("true" if v else "false") for v in values], object)
-    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+    if pa.types.is_decimal(dtype):
         return np.array(
             [None if v is None or v != v else _format_number(v) for v in values], dtype=object
         )
     return np.array([None if v is None else str(v) for v in values], dtype=object)
+
+
+def _number_strings(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Return the text of each number (``None`` where missing), formatting each distinct one once."""
+    strings = np.full(values.shape[0], None, dtype=object)
+    present = ~missing
+    distinct, inverse = np.unique(values[present], return_inverse=True)
+    texts = np.empty(distinct.shape[0], dtype=object)
+    texts[:] = [_format_number(v) for v in distinct.tolist()]
+    strings[present] = texts[inverse.reshape(-1)]
+    return strings
 
 
 def sorted_levels(frame: Frame, name: str) -> list[str]:
