@@ -240,7 +240,6 @@ def test_two_adam_steps_follow_the_closed_form_from_the_engines_own_gradients(y,
     assert np.abs(step2).max() > 1e-3
 
 
-
 # -- ADADELTA: the compiled CPU update and the tensor operations ---------------------------------------
 @pytest.mark.parametrize("y, extra", [CASES[0], CASES[2]])
 def test_two_adadelta_steps_follow_the_closed_form_from_the_engines_own_gradients(y, extra):
@@ -281,6 +280,7 @@ def test_the_compiled_adadelta_update_equals_the_tensor_operations():
         scale = np.abs(tensor.numpy()).max()  # float32 rounding, in another order
         np.testing.assert_allclose(array, tensor.numpy(), rtol=1e-5, atol=1e-6 * scale)
     assert np.abs(arrays[0] - values).max() > 1e-5
+
 
 def test_adam_trains_a_useful_model_and_needs_the_batch_engine():
     model = _train(optimizer="adam", rate=0.001)

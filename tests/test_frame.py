@@ -121,15 +121,14 @@ def test_a_numeric_column_declared_categorical_sorts_its_levels_by_value():
     assert level_strings(frame, "code").tolist() == ["10", "2", "1", "2", None]
 
 
-
 def test_numbers_as_levels_keep_their_shortest_text_and_their_missing_values():
     big = 2**53 + 1  # exact as an integer level, not rounded through float64
     ints = pa.table({"n": pa.array([big, None, -3, big], type=pa.int64())})
     assert level_strings(as_frame(ints), "n").tolist() == [str(big), None, "-3", str(big)]
     floats = pd.DataFrame({"f": [2.5, np.nan, -0.0, 3.0, None, 2.5, 0.1]})
-    assert level_strings(as_frame(floats), "f").tolist() == [
-        "2.5", None, "0", "3", None, "2.5", "0.1"
-    ]
+    expected = ["2.5", None, "0", "3", None, "2.5", "0.1"]
+    assert level_strings(as_frame(floats), "f").tolist() == expected
+
 
 def test_missing_values_are_missing_in_every_input_kind():
     data = {"x": [1.0, None], "s": ["a", None]}
