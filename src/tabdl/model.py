@@ -23,7 +23,7 @@ from tabdl.nn import NetworkSpec, forward, prepare_weights
 #: float32 (two to three times as fast; probabilities within about 1e-6 of float64's).
 SCORING_PRECISIONS = {"float64": np.float64, "float32": np.float32}
 #: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
-SCORING_CHUNK_ROWS = 4096  # measured fastest on this project's machine (docs/benchmarks.md)
+SCORING_CHUNK_ROWS = 1024  # measured fastest on this project's machine (docs/benchmarks.md)
 
 
 def probability_column(level: str) -> str:
@@ -87,9 +87,13 @@ class FittedNetwork:
         dtype = SCORING_PRECISIONS[precision]
         # once, for every block
         prepared = prepare_weights(self.spec, self.weights, num_start, dtype)
+        chunk = max(1, min(SCORING_CHUNK_ROWS, rows.nrows))
+        buffers = [np.empty((chunk, self.spec.units[i + 1]), dtype) for i in range(stop + 1)]
         for start in range(0, rows.nrows, SCORING_CHUNK_ROWS):
             block = rows.rows(start, start + SCORING_CHUNK_ROWS)
-            acts = forward(self.spec, self.weights, self.biases, block, num_start, stop, prepared)
+            acts = forward(
+                self.spec, self.weights, self.biases, block, num_start, stop, prepared, buffers
+            )
             out[start : start + block.nrows] = acts[-1]
         return out
 
@@ -97,7 +101,7 @@ class FittedNetwork:
         self, frame: Frame, layer: int | None = None, precision: str = "float64"
     ) -> tuple[EncodedRows, np.ndarray]:
         """Encode ``frame`` and return the activations of weight layer ``layer`` (default: output)."""
-        rows = encode(self.datainfo, frame, order="F")
+        rows = encode(self.datainfo, frame, order="F", dtype=SCORING_PRECISIONS[precision])
         return rows, self.outputs(rows, layer, precision)
 
     def predict(self, frame: Frame, precision: str = "float64") -> pd.DataFrame:

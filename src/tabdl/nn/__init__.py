@@ -19,9 +19,14 @@ from tabdl.encoding.datainfo import EncodedRows
 MAXOUT_CHANNELS = 2
 
 
+# Each activation may overwrite its argument, a fresh pre-activation.
 def _tanh(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return 1.0 - 2.0 / (1.0 + np.exp(2.0 * z))
+    with np.errstate(over="ignore"):  # 1 - 2 / (1 + exp(2 z)), step by step in place
+        np.multiply(z, 2.0, out=z)
+        np.exp(z, out=z)
+        z += 1.0
+        np.divide(2.0, z, out=z)
+        return np.subtract(1.0, z, out=z)
 
 
 def _rectifier(z: np.ndarray) -> np.ndarray:
@@ -147,22 +152,27 @@ def prepare_weights(
 
 
 def _pre_activation(
-    spec: NetworkSpec, layer: int, prepared: list, b: np.ndarray, inputs: np.ndarray | EncodedRows
+    spec: NetworkSpec,
+    layer: int,
+    prepared: list,
+    b: np.ndarray,
+    inputs: np.ndarray | EncodedRows,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
+    """Return the layer's pre-activation (the max over Maxout's channels), in ``out`` if given."""
     channels = len(prepared)
     dtype = prepared[0][0].dtype
     b_by_channel = b.reshape(spec.units[layer + 1], channels).astype(dtype, copy=False)
     z = None
     for k, (w_t, table) in enumerate(prepared):
+        x = inputs.numeric.astype(dtype, copy=False) if layer == 0 else inputs
+        into = out if k == 0 else None
+        zk = np.matmul(x, w_t, out=into) if isinstance(x, np.ndarray) else x @ w_t  # or CSR
+        zk += b_by_channel[:, k]  # in place: no second (rows, units) temporary
         if layer == 0:
-            zk = inputs.numeric.astype(dtype, copy=False) @ w_t
-            zk += b_by_channel[:, k]  # in place: no second (rows, units) temporary
             for i in range(inputs.cat_slots.shape[1]):  # the active levels' weight rows
                 zk += table[inputs.cat_slots[:, i]]
-        else:
-            zk = inputs @ w_t
-            zk += b_by_channel[:, k]
-        z = zk if z is None else np.maximum(z, zk)
+        z = zk if z is None else np.maximum(z, zk, out=z)
     return z
 
 
@@ -174,6 +184,7 @@ def forward(
     num_start: int,
     last_layer: int | None = None,
     prepared: list | None = None,
+    buffers: Sequence[np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """Run the network in test mode and return the activations of every layer after the input.
 
@@ -191,6 +202,10 @@ def forward(
         Stop after this weight layer (0-based); default: the output layer.
     prepared : list, optional
         ``prepare_weights(spec, weights, num_start)``, to reuse across blocks of rows.
+    buffers : sequence of ndarray, optional
+        Per weight layer, an array of at least as many rows as ``rows`` and one column per unit
+        (in the prepared weights' dtype): the activations are computed there, so that scoring
+        block after block allocates nothing. The next call overwrites them.
 
     Returns
     -------
@@ -204,11 +219,12 @@ def forward(
     activations: list[np.ndarray] = []
     inputs: np.ndarray | EncodedRows = rows
     for layer in range(stop + 1):
-        z = _pre_activation(spec, layer, prepared[layer], biases[layer], inputs)
+        out = None if buffers is None else buffers[layer][: rows.nrows]
+        z = _pre_activation(spec, layer, prepared[layer], biases[layer], inputs, out)
         a = ACTIVATIONS[spec.layer_activation(layer)](z)
         scale = spec.test_scale(layer)
         if scale != 1.0:
-            a = a * scale
+            a *= scale  # a fresh array, or the layer's buffer
         activations.append(a)
         inputs = a
     return activations
