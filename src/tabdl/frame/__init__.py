@@ -207,9 +207,7 @@ def _from_numpy(array: np.ndarray) -> pa.Table:
         array = array.reshape(-1, 1)
     if array.ndim != 2:
         raise DataError(f"a numpy array must be 1-D or 2-D to be a frame; got shape {array.shape}")
-    return pa.table(
-        {f"C{j + 1}": _arrow_column(array[:, j]) for j in range(array.shape[1])}
-    )
+    return pa.table({f"C{j + 1}": _arrow_column(array[:, j]) for j in range(array.shape[1])})
 
 
 def _from_pandas(frame: pd.DataFrame) -> pa.Table:
