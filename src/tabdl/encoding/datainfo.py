@@ -292,13 +292,16 @@ def fit_datainfo(
     )
     stats_weights = weights if columns.offset is None else None
     raw = [finite_values(frame, n, "the numeric column") for n in nums]
-    means = np.array([_weighted_mean_sd(v, None)[0] for v in raw])  # H2O's Vec.mean()
+    unweighted = [_weighted_mean_sd(v, None) for v in raw]
+    means = np.array([mean for mean, _ in unweighted])  # H2O's Vec.mean()
     transform = _transform_kind(p)
     mul = sub = None
     if transform != "NONE":
         mul, sub = np.ones(len(nums)), np.zeros(len(nums))
         for j, values in enumerate(raw):
-            mean, sd = _weighted_mean_sd(values, stats_weights)
+            mean, sd = (
+                unweighted[j] if stats_weights is None else _weighted_mean_sd(values, stats_weights)
+            )
             if transform == "NORMALIZE":
                 span = np.nanmax(values) - np.nanmin(values) if np.any(~np.isnan(values)) else 0.0
                 mul[j], sub[j] = (1.0 / span if span != 0 else 1.0), mean
