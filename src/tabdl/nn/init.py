@@ -4,7 +4,7 @@ Weight layer ``l`` uses its own generator, ``PCG(seed + 0xBAD5EED + l + 1)``, an
 row-major array in order. UniformAdaptive draws from ``±sqrt(6/(fan_in + fan_out))`` (Glorot), times 4
 for a classifier's output layer; Uniform from ``±initial_weight_scale``; Normal from
 ``N(0, initial_weight_scale²)``. Biases: 0.5 for the first hidden layer and 1 for later ones with
-Rectifier or Maxout, 0 otherwise and for the output layer.
+Rectifier or Maxout, 0 otherwise and for the output layer (all 0 for the batch engine).
 """
 
 from __future__ import annotations
@@ -63,10 +63,16 @@ def random_weights(
     return weights
 
 
-def initial_biases(spec: NetworkSpec) -> list[np.ndarray]:
-    """H2O's initial biases (float64)."""
+def initial_biases(spec: NetworkSpec, mini_batch: bool = False) -> list[np.ndarray]:
+    """H2O's initial biases (float64); all 0 for training on mini-batches (``mini_batch``).
+
+    H2O starts Rectifier and Maxout hidden units with positive biases, made for per-row steps.
+    The batch engine starts them at 0: with a few hundred times fewer steps per epoch, the positive
+    biases slowed the start of training on every data set of ``benchmarks/bench_engines.py``
+    (``docs/engines.md`` has the figures). H2O itself never trains on mini-batches.
+    """
     biases = []
-    rectifying = base_activation(spec.activation) in ("Rectifier", "Maxout")
+    rectifying = base_activation(spec.activation) in ("Rectifier", "Maxout") and not mini_batch
     for layer in range(len(spec.units) - 1):
         value = 0.0
         if layer < spec.n_hidden and rectifying:

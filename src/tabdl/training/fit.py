@@ -91,7 +91,7 @@ def _initial_state(setup: Setup, pretrained: Any = None) -> NetworkState:
         p["initial_weight_scale"],
         setup.problem.is_classifier,
     )
-    biases = initial_biases(spec)
+    biases = initial_biases(spec, mini_batch=int(p["mini_batch_size"]) > 1)
     apply_user_arrays(weights, biases, p["initial_weights"], p["initial_biases"])
     if pretrained is not None:
         _copy_pretrained(setup, weights, biases, pretrained)
