@@ -135,7 +135,6 @@ def test_the_model_is_the_same_kind_whichever_engine_trained_it(tmp_path):
     assert "Status of Neuron Layers" in repr(model) and model.varimp() is not None
 
 
-
 def test_the_batch_engine_starts_every_bias_at_zero_and_the_online_engine_at_h2os():
     batch_model = _train(epochs=0, activation="Rectifier")
     online_model = _train(epochs=0, activation="Rectifier", mini_batch_size=1)
@@ -144,6 +143,7 @@ def test_the_batch_engine_starts_every_bias_at_zero_and_the_online_engine_at_h2o
     expected = [0.5, 1.0, 0.0]  # H2O's: the first hidden layer, the next, the output layer
     for layer, value in enumerate(expected):
         assert np.all(online_model.biases(layer).to_numpy() == value)
+
 
 def test_momentum_sgd_and_a_checkpoint_restart_continue_training():
     first = _train(adaptive_rate=False, rate=0.01, momentum_start=0.5, momentum_ramp=1000,
