@@ -258,6 +258,7 @@ def fit_datainfo(
     p: Mapping[str, Any],
     response_domain: list[str] | None,
     domains: Mapping[str, tuple[str, ...]] | None = None,
+    predictors: list[str] | None = None,
 ) -> DataInfo:
     """Build the DataInfo of a training frame (H2O's ``DeepLearning.makeDataInfo``).
 
@@ -274,6 +275,8 @@ def fit_datainfo(
         Class levels for classification.
     domains : mapping, optional
         Levels of categorical columns in an order other than sorted (a frame encoding's output).
+    predictors : list of str, optional
+        ``kept_predictors(frame, columns, p)``, when the caller has it already.
 
     Returns
     -------
@@ -281,7 +284,8 @@ def fit_datainfo(
         The encoder, fit on ``frame``.
 
     """
-    predictors = kept_predictors(frame, columns, p)
+    if predictors is None:
+        predictors = kept_predictors(frame, columns, p)
     cats = [n for n in predictors if frame.kinds[n] == CATEGORICAL]
     nums = [n for n in predictors if frame.kinds[n] != CATEGORICAL]
     domain_of = {n: tuple((domains or {}).get(n) or sorted_levels(frame, n)) for n in cats}
@@ -404,6 +408,10 @@ def check_scoring_columns(info: DataInfo, frame: Frame) -> None:
         )
 
 
+#: Columns a row-major numeric block is filled with at a time (:func:`encode`).
+COLUMN_BLOCK = 16
+
+
 def encode(info: DataInfo, frame: Frame, order: str = "C", dtype: type = np.float64) -> EncodedRows:
     """Encode the predictors of ``frame`` as network inputs.
 
@@ -437,17 +445,28 @@ def encode(info: DataInfo, frame: Frame, order: str = "C", dtype: type = np.floa
         numeric, nan_rows = sparse_numeric_block(info, frame)
         return EncodedRows(slots, numeric, missing | nan_rows)
     numeric = np.empty((n, len(info.num_names)), dtype=dtype, order=order)
-    for j, name in enumerate(info.num_names):
-        values = finite_values(frame, name, "the numeric column")
-        nan = np.isnan(values)
-        missing |= nan
-        column = numeric[:, j]
-        if info.norm_mul is not None:
-            np.subtract(values, info.norm_sub[j], out=column)
-            column *= info.norm_mul[j]
-        else:
-            column[:] = values
-        column[nan] = info.num_na_fill[j]
+    # A row-major block is filled COLUMN_BLOCK columns at a time through a column-major buffer:
+    # written column by column, each value would land on its own cache line (3.5x slower on
+    # Fashion-MNIST's 784 columns).
+    width = 1 if order == "F" else COLUMN_BLOCK
+    buffer = None if order == "F" else np.empty((n, width), dtype=dtype, order="F")
+    for first in range(0, numeric.shape[1], width):
+        target = numeric[:, first : first + width]
+        block = target if buffer is None else buffer[:, : target.shape[1]]
+        for k in range(block.shape[1]):
+            j = first + k
+            values = finite_values(frame, info.num_names[j], "the numeric column")
+            nan = np.isnan(values)
+            missing |= nan
+            column = block[:, k]
+            if info.norm_mul is not None:
+                np.subtract(values, info.norm_sub[j], out=column)
+                column *= info.norm_mul[j]
+            else:
+                column[:] = values
+            column[nan] = info.num_na_fill[j]
+        if block is not target:
+            target[...] = block
     return EncodedRows(slots, numeric, missing)
 
 

@@ -156,7 +156,6 @@ class _FlatParams:
 
     def __init__(self, params: list[_Param], device: torch.device) -> None:
         self.params = params
-        self.position = {id(p): i for i, p in enumerate(params)}
         sizes = [p.value.numel() for p in params]
         self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.value = self._pack([p.value for p in params])

@@ -111,7 +111,7 @@ def _fit_inputs(
     )
     encoder = fit_encoder(frame, columns, predictors, resolved, response, weights)
     if encoder is None:
-        info = fit_datainfo(frame, columns, resolved, classes)
+        info = fit_datainfo(frame, columns, resolved, classes, predictors=predictors)
     else:
         # As H2O: constant columns go before the encoding, whose outputs are all kept.
         encoded = dataclasses.replace(columns, predictors=tuple(encoder.output_names()))
