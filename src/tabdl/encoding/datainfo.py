@@ -509,8 +509,8 @@ def _response_values(info: DataInfo, frame: Frame, standardize: bool = True) -> 
         return codes
     values = finite_values(frame, info.response, "the response")
     if standardize and info.resp_mul is not None:
-        values = (values - info.resp_sub) * info.resp_mul
-    return values
+        return (values - info.resp_sub) * info.resp_mul
+    return values.copy()  # the engines take their own, writable array (finite_values may share)
 
 
 def _observation_weights(info: DataInfo, frame: Frame) -> np.ndarray:

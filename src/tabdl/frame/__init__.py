@@ -415,8 +415,9 @@ def parquet_rows(folder: str) -> list[int]:
 
 
 def numeric_values(frame: Frame, name: str) -> np.ndarray:
-    """Return column ``name`` as float64, with NaN for missing values.
+    """Return column ``name`` as float64, with NaN for missing values (read-only, often).
 
+    The array may share the frame's memory, and then cannot be written: copy it to change it.
     Dates and timestamps become milliseconds since the epoch. A column of text raises a
     :class:`DataError` that shows an offending value. A sparse column is returned dense.
     """
@@ -440,7 +441,7 @@ def numeric_values(frame: Frame, name: str) -> np.ndarray:
             f"(for example {bad!r}); convert it to numbers before scoring"
         )
     values = pc.cast(column, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
-    return np.array(values, dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)  # often Arrow's memory, read-only: not copied
 
 
 def _format_number(value: float) -> str:
