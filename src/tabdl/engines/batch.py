@@ -143,6 +143,7 @@ class _Layer:
     activation: int
     dropout: float  # training dropout ratio of the layer's output units, -1 for none
     weight: _Param | None = None  # (channels*units, cols), or the numeric block of the first layer
+    weight_t: torch.Tensor | None = None  # weight.value transposed (a view)
     table: _Param | None = None  # first layer: (categorical slots, channels*units)
     bias: _Param = field(default=None)  # type: ignore[assignment]
 
@@ -340,6 +341,8 @@ class _Network:
                 layer.weight = _Param(*(self._tensor(a) for a in w_parts))
         dense = [part for layer in self.layers for part in (layer.weight, layer.bias)]
         self.flat = _FlatParams(dense, self.device)
+        for layer in self.layers:  # the views of the flat buffer, made once
+            layer.weight_t = layer.weight.value.T
         if self.sparsity:
             self.avg_act = self._tensor(state.avg_activations)
 
@@ -422,7 +425,10 @@ class _Network:
         if self.sparsity:
             self._track_activations(inputs[1:-1], size)
         error = self._output_error(a, data, batch, target_input)
-        error.mul_(data.weights.index_select(0, batch).div_(size).unsqueeze(1))  # weighted mean
+        if data.unit_weights:  # the batch mean
+            error.mul_(1.0 / size)
+        else:  # the weighted mean
+            error.mul_(data.weights.index_select(0, batch).div_(size).unsqueeze(1))
         flat = self.flat
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
@@ -476,7 +482,7 @@ class _Network:
     def _pre_activation(self, i, layer, previous, slots, cat_weight) -> torch.Tensor:
         bias = layer.bias.value
         if previous.shape[1] > 0:
-            z = torch.addmm(bias, previous, layer.weight.value.T)
+            z = torch.addmm(bias, previous, layer.weight_t)
         else:
             z = bias.expand(previous.shape[0], -1).clone()
         if i == 0 and slots is not None and slots.shape[1] > 0:
@@ -501,7 +507,7 @@ class _Network:
     def _output_error(self, out, data, batch, target_input) -> torch.Tensor:
         """H2O's output error (the descent direction), per row and output unit."""
         if self.out_kind == online.OUT_SOFTMAX:
-            classes = data.response.index_select(0, batch).long().unsqueeze(1)
+            classes = data.classes.index_select(0, batch).unsqueeze(1)
             t = torch.zeros_like(out).scatter_(1, classes, 1.0)
             return _softmax_error(self.loss, t, out)
         target = (
@@ -589,6 +595,8 @@ class _DeviceRows:
     response: torch.Tensor
     offset: torch.Tensor
     weights: torch.Tensor
+    classes: torch.Tensor  # the response as int64: a classifier's class indices
+    unit_weights: bool  # every observation weight is 1
 
     @classmethod
     def of(cls, rows: TrainingRows, device: torch.device) -> _DeviceRows:
@@ -620,6 +628,8 @@ class _DeviceRows:
             put(np.nan_to_num(response), torch.float32),
             put(offset, torch.float32),
             put(rows.weights, torch.float32),
+            put(np.nan_to_num(response), torch.int64),
+            bool(np.all(rows.weights == 1.0)),
         )
 
 
