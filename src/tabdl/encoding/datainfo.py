@@ -459,12 +459,13 @@ def encode(info: DataInfo, frame: Frame, order: str = "C", dtype: type = np.floa
             nan = np.isnan(values)
             missing |= nan
             column = block[:, k]
-            if info.norm_mul is not None:
+            if info.norm_mul is not None:  # the product in the block's precision
                 np.subtract(values, info.norm_sub[j], out=column)
-                column *= info.norm_mul[j]
+                np.multiply(column, column.dtype.type(info.norm_mul[j]), out=column)
             else:
                 column[:] = values
-            column[nan] = info.num_na_fill[j]
+            if nan.any():
+                column[nan] = info.num_na_fill[j]
         if block is not target:
             target[...] = block
     return EncodedRows(slots, numeric, missing)

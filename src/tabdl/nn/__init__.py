@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numba as nb
 import numpy as np
 
 from tabdl.encoding.datainfo import EncodedRows
@@ -29,8 +30,21 @@ def _tanh(z: np.ndarray) -> np.ndarray:
         return np.subtract(1.0, z, out=z)
 
 
+@nb.njit(cache=True, nogil=True)
+def _clamp_negatives(flat: np.ndarray) -> None:
+    zero = flat.dtype.type(0)
+    for i in range(flat.shape[0]):
+        if flat[i] < zero:  # NaN stays NaN, as with np.maximum
+            flat[i] = zero
+
+
 def _rectifier(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0, out=z)  # equals H2O's 0.5*(z + |z|), without the temporaries
+    # max(z, 0) in place, which equals H2O's 0.5*(z + |z|); compiled, as numpy's maximum (with its
+    # NaN rules) took five times as long and a sixth of float32 scoring's time
+    if z.flags.c_contiguous:
+        _clamp_negatives(z.reshape(-1))
+        return z
+    return np.maximum(z, 0.0, out=z)
 
 
 def _exp_rectifier(z: np.ndarray) -> np.ndarray:
