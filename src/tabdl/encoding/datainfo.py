@@ -295,23 +295,23 @@ def fit_datainfo(
         finite_values(frame, columns.weights, "the weights column") if columns.weights else None
     )
     stats_weights = weights if columns.offset is None else None
-    raw = [finite_values(frame, n, "the numeric column") for n in nums]
-    unweighted = [_weighted_mean_sd(v, None) for v in raw]
-    means = np.array([mean for mean, _ in unweighted])  # H2O's Vec.mean()
     transform = _transform_kind(p)
-    mul = sub = None
-    if transform != "NONE":
-        mul, sub = np.ones(len(nums)), np.zeros(len(nums))
-        for j, values in enumerate(raw):
-            mean, sd = (
-                unweighted[j] if stats_weights is None else _weighted_mean_sd(values, stats_weights)
-            )
-            if transform == "NORMALIZE":
-                span = np.nanmax(values) - np.nanmin(values) if np.any(~np.isnan(values)) else 0.0
-                mul[j], sub[j] = (1.0 / span if span != 0 else 1.0), mean
-            else:
-                mul[j] = 1.0 / sd if sd != 0 else 1.0
-                sub[j] = mean if transform == "STANDARDIZE" else 0.0
+    means = np.zeros(len(nums))  # H2O's Vec.mean()
+    mul, sub = (None, None) if transform == "NONE" else (np.ones(len(nums)), np.zeros(len(nums)))
+    for j, name in enumerate(nums):  # one column at a time: a wide frame is not held twice
+        values = finite_values(frame, name, "the numeric column")
+        means[j], sd = _weighted_mean_sd(values, None)
+        if transform == "NONE":
+            continue
+        mean = means[j]
+        if stats_weights is not None:
+            mean, sd = _weighted_mean_sd(values, stats_weights)
+        if transform == "NORMALIZE":
+            span = np.nanmax(values) - np.nanmin(values) if np.any(~np.isnan(values)) else 0.0
+            mul[j], sub[j] = (1.0 / span if span != 0 else 1.0), mean
+        else:
+            mul[j] = 1.0 / sd if sd != 0 else 1.0
+            sub[j] = mean if transform == "STANDARDIZE" else 0.0
     _check_statistics(nums, mul, sub, columns.weights)
     fill = means if mul is None else (means - sub) * mul
 
