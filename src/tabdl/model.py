@@ -23,7 +23,7 @@ from tabdl.nn import NetworkSpec, forward, prepare_weights
 #: float32 (two to three times as fast; probabilities within about 1e-6 of float64's).
 SCORING_PRECISIONS = {"float64": np.float64, "float32": np.float32}
 #: Rows scored at a time: bounds the memory of the categorical gather in the first layer.
-SCORING_CHUNK_ROWS = 1024  # measured fastest on this project's machine (docs/benchmarks.md)
+SCORING_CHUNK_ROWS = 1024  # with the reused buffers, a little faster than 2,048 or 4,096 here
 
 
 def probability_column(level: str) -> str:
