@@ -613,7 +613,7 @@ class _DeviceRows:
                     "keeps it sparse), or fewer columns"
                 )
             numeric = numeric.toarray()
-        response = rows.response if rows.response is not None else np.zeros(n)
+        response = np.nan_to_num(rows.response) if rows.response is not None else np.zeros(n)
         offset = rows.offset if rows.offset is not None else np.zeros(n)
 
         def put(array: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
@@ -625,10 +625,10 @@ class _DeviceRows:
         return cls(
             put(slots, torch.int64) if slots.shape[1] > 0 else None,
             numeric_tensor,
-            put(np.nan_to_num(response), torch.float32),
+            put(response, torch.float32),
             put(offset, torch.float32),
             put(rows.weights, torch.float32),
-            put(np.nan_to_num(response), torch.int64),
+            put(response, torch.int64),
             bool(np.all(rows.weights == 1.0)),
         )
 
@@ -705,7 +705,7 @@ def _train(state, rows, p, config, on_iteration, device, parts) -> NetworkState:
     num_start = int(state.spec.units[0] - rows.inputs.numeric.shape[1])
     network = _Network(state, config, p, device)
     network.load(state, num_start)
-    network.optimiser.steps = state.processed // int(p["mini_batch_size"])  # a restart goes on
+    network.optimiser.steps = state.processed // batch_size  # a restart goes on
     n_layers = len(network.layers)
     order, cursor = index, index.numel()
     started = time.monotonic()

@@ -37,7 +37,13 @@ from tabdl.training.balance import (
     stratified_validation_rows,
 )
 from tabdl.training.checkpoint import resumed_state
-from tabdl.training.loop import engine_config, has_momentum, keeps_accumulators, train
+from tabdl.training.loop import (
+    engine_config,
+    has_momentum,
+    keeps_accumulators,
+    train,
+    uses_batch_engine,
+)
 from tabdl.training.network_state import NetworkState
 from tabdl.training.scoring import Scorer, ScoringEvent, sample_rows
 
@@ -91,7 +97,7 @@ def _initial_state(setup: Setup, pretrained: Any = None) -> NetworkState:
         p["initial_weight_scale"],
         setup.problem.is_classifier,
     )
-    biases = initial_biases(spec, mini_batch=int(p["mini_batch_size"]) > 1)
+    biases = initial_biases(spec, mini_batch=uses_batch_engine(p))
     apply_user_arrays(weights, biases, p["initial_weights"], p["initial_biases"])
     if pretrained is not None:
         _copy_pretrained(setup, weights, biases, pretrained)
@@ -245,7 +251,7 @@ def fit(
     if p["seed"] == -1:
         p["seed"] = draw_seed()
     # the batch engine trains in float32: its inputs are encoded so, and shared with torch
-    dtype = np.float32 if p["mini_batch_size"] > 1 else np.float64
+    dtype = np.float32 if uses_batch_engine(p) else np.float64
     rows = encode_training(info, setup.frame, dtype)
     train_frame, model_dist = _balanced(setup, rows)
     fitted_rows = rows
@@ -291,7 +297,7 @@ def fit(
         return scorer(trained)
 
     scorer.start(state)
-    engine = train if p["mini_batch_size"] == 1 else batch_engine.train
+    engine = batch_engine.train if uses_batch_engine(p) else train
     try:
         engine(state, rows, p, config, on_iteration=after_iteration, parts=train_frame.parts)
     finally:

@@ -82,6 +82,11 @@ def exact_arithmetic(p: Mapping[str, Any]) -> bool:
     return p["arithmetic"] == "h2o"
 
 
+def uses_batch_engine(p: Mapping[str, Any]) -> bool:
+    """Whether the batch engine trains (``mini_batch_size > 1``); else the online engine."""
+    return int(p["mini_batch_size"]) > 1
+
+
 def uses_adadelta(p: Mapping[str, Any]) -> bool:
     """Whether the update rule is ADADELTA (``adaptive_rate``, unless ``optimizer="adam"``)."""
     return bool(p["adaptive_rate"]) and p.get("optimizer") != "adam"
