@@ -36,7 +36,7 @@ def _capture(monkeypatch, **params) -> list:
     monkeypatch.setattr(online, "train_chunk", spy)
     frame = pd.read_csv(H2O / "train.csv")
     y = None if params.get("autoencoder") else params.pop("y", "y")
-    x = [c for c in X if c != y]
+    x = [c for c in params.pop("x", X) if c != y]
     tabdl.DeepLearningEstimator(
         **{"hidden": [16, 12], "epochs": 0.2, "seed": 5, "reproducible": True, **params}
     ).train(x=x, y=y, training_frame=frame)
@@ -67,6 +67,7 @@ def _replay(args: list, exact: bool, rows: int) -> tuple:
 
 CASES = {
     "rectifier": {"activation": "Rectifier"},
+    "numeric inputs only": {"activation": "Rectifier", "x": ["x1", "x2", "x3"]},
     "tanh, l1, l2": {"activation": "Tanh", "l1": 1e-2, "l2": 0.1},
     "maxout": {"activation": "Maxout"},
     "dropout": {"activation": "RectifierWithDropout", "input_dropout_ratio": 0.2},
@@ -137,3 +138,75 @@ def test_reproducible_float32_training_is_bit_identical_and_not_h2o_arithmetic()
     assert np.array_equal(first, second)
     assert not np.array_equal(first, exact)
     np.testing.assert_allclose(first, exact, atol=0.05 * np.abs(exact).max())
+
+
+def _adadelta_closed_form(w, edx, eg, grad, rho, eps):
+    """One ADADELTA step in float64 (weights whose gradient is 0 are left alone)."""
+    new_eg = rho * eg + (1 - rho) * grad**2
+    step = np.sqrt((edx + eps) / (new_eg + eps))
+    new_edx = rho * edx + (1 - rho) * step**2 * grad**2
+    keep = grad != 0
+    return (
+        np.where(keep, w + step * grad, w),
+        np.where(keep, new_edx, edx),
+        np.where(keep, new_eg, eg),
+    )
+
+
+@pytest.mark.parametrize("scratch", [online.RUN_GRADIENTS, 7], ids=["long runs", "runs cut at 1 unit"])
+def test_runs_of_active_units_take_the_adadelta_step_of_the_closed_form(scratch):
+    rng = np.random.default_rng(3)
+    rows, cols, rho, eps = 9, 7, 0.99, 1e-6
+    w = rng.normal(size=rows * cols).astype(np.float32)
+    acc = np.abs(rng.normal(size=2 * rows * cols)).astype(np.float32) * 1e-3
+    a = rng.normal(size=cols).astype(np.float32)
+    a[2] = 0.0  # fast_mode leaves the weights of a zero input alone
+    gvec = rng.normal(size=rows)
+    gvec[[0, 4, 5]] = 0.0  # inactive units split the runs
+    sums = np.zeros(rows)
+    grad = (np.float32(gvec)[:, None] * a[None, :]).ravel().astype(np.float64)
+    w0 = w.astype(np.float64)
+    expected = _adadelta_closed_form(
+        w.astype(np.float64), acc[: rows * cols].astype(np.float64),
+        acc[rows * cols :].astype(np.float64), grad, rho, eps,
+    )  # fmt: skip
+    online._adadelta_runs_f32(
+        w, acc, a, gvec, rows, cols, 0, np.float32(rho), np.float32(eps), sums,
+        np.zeros(scratch, dtype=np.float32),
+    )  # fmt: skip
+    # the step (float32 arithmetic: about 1e-7 per operation), and the accumulators
+    np.testing.assert_allclose(w - w0, expected[0] - w0, rtol=1e-5, atol=0)
+    np.testing.assert_allclose(acc[: rows * cols], expected[1], rtol=1e-5)
+    np.testing.assert_allclose(acc[rows * cols :], expected[2], rtol=1e-5)
+    unchanged = grad == 0
+    assert np.array_equal(w[unchanged], w0[unchanged])
+    assert unchanged.sum() == 3 * cols + (rows - 3)
+    np.testing.assert_allclose(sums, gvec**2 * np.sum(a.astype(np.float64) ** 2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("first", [0, 3])
+def test_the_float32_dot_products_equal_the_matrix_product(first):
+    rng = np.random.default_rng(4)
+    rows, cols = 7, 37  # four units per pass, then three alone
+    w = rng.normal(size=5 + rows * cols).astype(np.float32)  # the layer's weights start at 5
+    acts = rng.normal(size=2 + cols)  # its inputs start at 2
+    a32 = np.zeros_like(acts, dtype=np.float32)
+    out = np.zeros(rows)
+    online._dots_dense(w, 5, acts, a32, 2, first, cols, rows, out)
+    weights = w[5:].reshape(rows, cols)[:, first:].astype(np.float64)
+    inputs = acts[2 + first :].astype(np.float32).astype(np.float64)
+    np.testing.assert_allclose(out, weights @ inputs, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(a32[2 + first :], acts[2 + first :].astype(np.float32))
+
+
+def test_the_float32_error_propagation_equals_the_matrix_product():
+    rng = np.random.default_rng(5)
+    rows, cols = 6, 11
+    w = rng.normal(size=rows * cols).astype(np.float32)
+    gvec = rng.normal(size=rows)
+    gvec[1] = 0.0
+    errors = np.full(3 + cols, 0.5)  # the layer's inputs start at 3; the error adds to what is there
+    online._propagate_f32(errors, np.zeros(cols, dtype=np.float32), 3, cols, w, 0, gvec, rows, True)
+    want = 0.5 + w.reshape(rows, cols).astype(np.float64).T @ gvec.astype(np.float32)
+    np.testing.assert_allclose(errors[3:], want, rtol=1e-5)
+    np.testing.assert_array_equal(errors[:3], 0.5)

@@ -215,11 +215,13 @@ def _forward_layer(
     psum,
     exact,
     dense_start,
+    A32,
 ) -> None:
     """One layer's forward pass; ``idx[:n_idx]`` lists the columns that may be non-zero.
 
     Exact (H2O's order of additions): the input layer reads the listed columns only. Otherwise the
-    listed columns below ``dense_start`` are gathered and the rest is one vectorised dot product.
+    listed columns below ``dense_start`` are gathered and the rest is one vectorised float32 dot
+    product, which leaves the float32 copies of those activations in ``A32`` for the backward pass.
     """
     cols = units[layer]
     rows = units[layer + 1]
@@ -247,45 +249,57 @@ def _forward_layer(
             A[a_out + r] = channel1 if best == 1 else channel0
         return
     first = dense_start if layer == 0 else 0
-    if not exact:  # the dense columns of every unit in one vectorised call
-        _dots_dense(W, woff[layer], A, a_in, first, cols, rows, A[a_out : a_out + rows])
-    for r in range(rows):
-        if use_bits and not _active(bits, r):
-            z = 0.0  # a dropped unit: no sum, no bias
-        else:
-            if not exact:
+    out = A[a_out : a_out + rows]  # slices: indices that are provably non-negative vectorise
+    bias = B[boff[layer] : boff[layer] + rows]
+    if not exact:  # the dense columns of every unit in one vectorised call, then the gathered ones
+        _dots_dense(W, woff[layer], A, A32, a_in, first, cols, rows, out)
+        n_gathered = 0
+        while n_gathered < n_idx and idx[n_gathered] < first:
+            n_gathered += 1
+        if n_gathered > 0:
+            for r in range(rows):
                 start = woff[layer] + r * cols
-                z = A[a_out + r]
-                k = 0
-                while k < n_idx and idx[k] < first:
+                z = out[r]
+                for k in range(n_gathered):
                     z += np.float64(W[start + idx[k]]) * A[a_in + idx[k]]
-                    k += 1
-            elif layer == 0:
-                z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
+                out[r] = z
+        for r in range(rows):
+            out[r] += bias[r]
+        if use_bits:
+            for r in range(rows):
+                if not _active(bits, r):
+                    out[r] = 0.0  # a dropped unit: no sum, no bias
+    else:
+        for r in range(rows):
+            if use_bits and not _active(bits, r):
+                z = 0.0  # a dropped unit: no sum, no bias
             else:
-                z = _dot_h2o_order_dense(W, woff[layer] + r * cols, A, a_in, cols)
-            z += B[boff[layer] + r]
-        A[a_out + r] = z
+                if layer == 0:
+                    z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
+                else:
+                    z = _dot_h2o_order_dense(W, woff[layer] + r * cols, A, a_in, cols)
+                z += bias[r]
+            out[r] = z
     if code == TANH:
         for r in range(rows):
-            A[a_out + r] = 1.0 - 2.0 / (1.0 + np.exp(2.0 * A[a_out + r]))
+            out[r] = 1.0 - 2.0 / (1.0 + np.exp(2.0 * out[r]))
     elif code == RECTIFIER:
         for r in range(rows):
-            A[a_out + r] = 0.5 * (A[a_out + r] + abs(A[a_out + r]))
+            out[r] = 0.5 * (out[r] + abs(out[r]))
     elif code == EXP_RECTIFIER:
         for r in range(rows):
-            x = A[a_out + r]
-            A[a_out + r] = x if x >= 0.0 else np.exp(x) - 1.0
+            x = out[r]
+            out[r] = x if x >= 0.0 else np.exp(x) - 1.0
     elif code == SOFTMAX:
-        top = A[a_out]
+        top = out[0]
         for r in range(1, rows):
-            top = max(top, A[a_out + r])
+            top = max(top, out[r])
         scaling = 0.0
         for r in range(rows):
-            A[a_out + r] = np.exp(A[a_out + r] - top)
-            scaling += A[a_out + r]
+            out[r] = np.exp(out[r] - top)
+            scaling += out[r]
         for r in range(rows):
-            A[a_out + r] /= scaling
+            out[r] /= scaling
 
 
 @nb.njit(**_INLINE)
@@ -416,7 +430,7 @@ def _adadelta_layer(
     """
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
-    gw, gpa, gbuf, g2all, keepall, ratio, ratio_i, gdx, gg, avg, gea = work
+    gw, gpa, gbuf, g2all, keepall, ratio, ratio_i, gdx, gg, avg, gea, A32, e32, grads32 = work
     ea_w, ea_b = elastic
     lam = cfg_f[F_ELASTIC] if ea_w.shape[0] > 0 else 0.0
     rows = units[layer + 1]
@@ -443,7 +457,9 @@ def _adadelta_layer(
     dense_from = cols if channels == 2 else (num_start if sparse else 0)
     n_dense = cols - dense_from
     width = n_gather + n_dense
-    if layer > 0:  # propagate the error with the pre-update weights, unit after unit
+    if layer > 0 and not exact and channels == 1:
+        _propagate_f32(E, e32, a_in, cols, W, woff[layer], gvec, rows, shortcut)
+    elif layer > 0:  # propagate the error with the pre-update weights, unit after unit
         for r in range(rows):
             g = gvec[r]
             if shortcut and g == 0.0:
@@ -502,8 +518,11 @@ def _adadelta_layer(
                              ratio, ratio_i, Wacc[first : first + n_dense],
                              Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
     if not exact and n_dense > 0:
-        _adadelta_dense_f32(W, Wacc, A, gvec, rows, cols, woff[layer], a_in, dense_from, shortcut,
-                            fast, l1, l2, rho, eps, lam, ea_w, avg)  # fmt: skip
+        if layer == 0 and dense_from < num_start:  # inputs the forward pass gathered (fast_mode off)
+            for c in range(dense_from, num_start):
+                A32[a_in + c] = np.float32(A[a_in + c])
+        _adadelta_dense_f32(W, Wacc, A32, gvec, rows, cols, woff[layer], a_in, dense_from, shortcut,
+                            fast, l1, l2, rho, eps, lam, ea_w, avg, grads32)  # fmt: skip
     for r0 in range(
         0, rows if exact else 0, 8
     ):  # sums in H2O's column order; +0.0 for a skipped weight is exact
@@ -555,6 +574,26 @@ def _adadelta_layer(
 def _propagate(e: np.ndarray, w: np.ndarray, g: float) -> None:
     for c in range(e.shape[0]):
         e[c] += g * np.float64(w[c])
+
+
+@nb.njit(**_FAST_JIT)
+def _propagate_f32(E, e32, a_in, cols, W, wstart, gvec, rows, shortcut) -> None:
+    """Add the error that a layer's ``rows`` units send back to its ``cols`` inputs, in float32.
+
+    The fast counterpart of ``_propagate`` unit after unit (training that is not reproducible), with
+    the pre-update weights; ``e32`` is scratch of at least ``cols`` elements.
+    """
+    e = e32[:cols]
+    e[:] = 0.0
+    for r in range(rows):
+        g = np.float32(gvec[r])
+        if shortcut and g == 0.0:
+            continue
+        w = W[wstart + r * cols : wstart + (r + 1) * cols]
+        for c in range(cols):
+            e[c] += g * w[c]
+    for c in range(cols):
+        E[a_in + c] += np.float64(e[c])
 
 
 @nb.njit(**_INLINE)
@@ -614,17 +653,32 @@ def _adadelta_f32(w, edx, eg, a, g, l1, l2, rho, omr, eps, fast, pull) -> tuple:
     return w + step * grad, new_edx, new_eg, g2
 
 
+@nb.njit(**{**_FAST_JIT, "inline": "always"})
+def _adadelta_plain_f32(w, edx, eg, a, g, rho, omr, eps, fast) -> tuple:
+    """``_adadelta_f32`` without L1, L2 and elastic averaging: the common case, in fewer instructions."""
+    zero = np.float32(0.0)
+    grad = g * a
+    g2 = grad * grad
+    new_eg = rho * eg + omr * g2
+    step = np.sqrt((edx + eps) / (new_eg + eps))
+    new_edx = rho * edx + omr * step * step * g2
+    if fast and a == zero:
+        return w, edx, eg, zero
+    return w + step * grad, new_edx, new_eg, g2
+
+
 @nb.njit(**_FAST_JIT)
 def _adadelta_dense_f32(
-    W, Wacc, A, gvec, rows, cols, wstart, a_in, dense_from, shortcut, fast, l1, l2, rho, eps, lam,
-    ea_w, sums,
+    W, Wacc, A32, gvec, rows, cols, wstart, a_in, dense_from, shortcut, fast, l1, l2, rho, eps, lam,
+    ea_w, sums, grads32,
 ) -> None:  # fmt: skip
     """ADADELTA in float32 on the columns ``[dense_from, cols)`` of a layer's units, in one call.
 
     The fast counterpart of ``_adadelta_vector`` (training that is not reproducible): the same rule
     without H2O's float64 intermediates (H2O's ``approxSqrt`` becomes the square root), so that each
-    weight is a few float32 vector instructions. Adds each unit's sum of the squared gradients of
-    the weights it updated to ``sums`` (for the bias rate).
+    weight is a few float32 vector instructions. Reads the float32 copies of the activations in
+    ``A32``. Adds each unit's sum of the squared gradients of the weights it updated to ``sums``
+    (for the bias rate).
     """
     n_w = W.shape[0]  # E[dx^2] in Wacc[:n_w], E[g^2] in Wacc[n_w:]
     l1f = np.float32(l1)
@@ -632,24 +686,92 @@ def _adadelta_dense_f32(
     lamf = np.float32(lam)
     omr = np.float32(1.0) - rho
     zero = np.float32(0.0)
-    a64 = A[a_in + dense_from : a_in + cols]
+    plain = l1 == 0.0 and l2 == 0.0 and lam == 0.0
+    a32 = A32[a_in + dense_from : a_in + cols]
+    if plain and fast and dense_from == 0:
+        _adadelta_runs_f32(W, Wacc, a32, gvec, rows, cols, wstart, rho, eps, sums, grads32)
+        return
     for r in range(rows):
         g = np.float32(gvec[r])
         if shortcut and g == zero:
             continue
         first = wstart + r * cols + dense_from
-        wv = W[first : first + a64.shape[0]]
-        edx = Wacc[first : first + a64.shape[0]]
-        eg = Wacc[n_w + first : n_w + first + a64.shape[0]]
+        wv = W[first : first + a32.shape[0]]
+        edx = Wacc[first : first + a32.shape[0]]
+        eg = Wacc[n_w + first : n_w + first + a32.shape[0]]
         total = zero
-        for k in range(a64.shape[0]):
-            w = wv[k]
-            pull = lamf * (w - ea_w[first + k]) if lam != 0.0 else zero
-            wv[k], edx[k], eg[k], g2 = _adadelta_f32(
-                w, edx[k], eg[k], np.float32(a64[k]), g, l1f, l2f, rho, omr, eps, fast, pull
-            )
-            total += g2
+        if plain:
+            for k in range(a32.shape[0]):
+                wv[k], edx[k], eg[k], g2 = _adadelta_plain_f32(
+                    wv[k], edx[k], eg[k], a32[k], g, rho, omr, eps, fast
+                )
+                total += g2
+        else:
+            for k in range(a32.shape[0]):
+                w = wv[k]
+                pull = lamf * (w - ea_w[first + k]) if lam != 0.0 else zero
+                wv[k], edx[k], eg[k], g2 = _adadelta_f32(
+                    w, edx[k], eg[k], a32[k], g, l1f, l2f, rho, omr, eps, fast, pull
+                )
+                total += g2
         sums[r] += np.float64(total)
+
+
+@nb.njit(**{**_FAST_JIT, "inline": "always"})
+def _adadelta_grad_f32(w, edx, eg, grad, rho, omr, eps) -> tuple:
+    """One weight's float32 ADADELTA step given its gradient; a zero gradient leaves it alone.
+
+    The weight itself needs no test (``w + step * 0`` is ``w``): a masked store costs more.
+    """
+    g2 = grad * grad
+    new_eg = rho * eg + omr * g2
+    step = np.sqrt((edx + eps) / (new_eg + eps))
+    new_edx = rho * edx + omr * step * step * g2
+    keep = grad != np.float32(0.0)
+    return w + step * grad, new_edx if keep else edx, new_eg if keep else eg
+
+
+#: Gradients a run of units fills at most (float32 scratch that stays in the L1 cache).
+RUN_GRADIENTS = 4096
+
+
+@nb.njit(**_FAST_JIT)
+def _adadelta_runs_f32(W, Wacc, a, gvec, rows, cols, wstart, rho, eps, sums, grads) -> None:
+    """Plain ADADELTA with ``fast_mode`` on a layer whose inputs are all dense, run by run.
+
+    A run of consecutive active units (``gvec != 0``) holds contiguous weights, so it is updated as
+    one flat vector: the gradients ``g_r * a_c`` are filled in ``grads`` first, and a zero gradient
+    (an inactive unit or a zero input, which ``fast_mode`` leaves alone) keeps its weight. The
+    per-unit loop pays a vector loop's set-up and scalar tail for every unit, which on 50 inputs
+    cost more than the update itself. Unit ``r``'s sum of squared gradients, which its bias rate
+    needs, is ``g_r^2 * sum_c a_c^2``.
+    """
+    n_w = W.shape[0]  # E[dx^2] in Wacc[:n_w], E[g^2] in Wacc[n_w:]
+    omr = np.float32(1.0) - rho
+    squares = np.float32(0.0)
+    for c in range(cols):
+        squares += a[c] * a[c]
+    per_run = max(1, grads.shape[0] // cols)
+    r = 0
+    while r < rows:
+        if gvec[r] == 0.0:
+            r += 1
+            continue
+        r0 = r
+        while r < rows and r - r0 < per_run and gvec[r] != 0.0:
+            g = np.float32(gvec[r])
+            unit_grads = grads[(r - r0) * cols : (r - r0 + 1) * cols]
+            for c in range(cols):
+                unit_grads[c] = g * a[c]
+            sums[r] += np.float64(g * g * squares)
+            r += 1
+        first = wstart + r0 * cols
+        n = (r - r0) * cols
+        wv = W[first : first + n]
+        edx = Wacc[first : first + n]
+        eg = Wacc[n_w + first : n_w + first + n]
+        for k in range(n):
+            wv[k], edx[k], eg[k] = _adadelta_grad_f32(wv[k], edx[k], eg[k], grads[k], rho, omr, eps)
 
 
 @nb.njit(**_FAST_JIT)
@@ -685,31 +807,55 @@ def _adadelta_biases_f64(B, Bacc, b0, gvec, sums, rows, cols, shortcut, cfg_f) -
     rho = np.float64(np.float32(cfg_f[F_RHO]))
     eps = np.float64(np.float32(cfg_f[F_EPS]))
     omr = np.float64(np.float32(1.0) - np.float32(cfg_f[F_RHO]))
-    for r in range(rows):
+    biases = B[b0 : b0 + rows]
+    acc = Bacc[2 * b0 : 2 * (b0 + rows)]  # E[dx^2] and E[g^2] of each bias, interleaved
+    for r in range(rows):  # indices that are provably non-negative: numba adds no wraparound test
         g = gvec[r]
-        bidx = b0 + r
-        bias = B[bidx]
+        bias = biases[r]
         sign = 1.0 if bias > 0.0 else (-1.0 if bias < 0.0 else 0.0)
         avg_grad2 = sums[r] / cols
-        eg = rho * Bacc[2 * bidx + 1] + omr * avg_grad2
-        step = np.sqrt((Bacc[2 * bidx] + eps) / (eg + eps))
-        edx = rho * Bacc[2 * bidx] + omr * step * step * avg_grad2
+        eg = rho * acc[2 * r + 1] + omr * avg_grad2
+        step = np.sqrt((acc[2 * r] + eps) / (eg + eps))
+        edx = rho * acc[2 * r] + omr * step * step * avg_grad2
         skip = shortcut and g == 0.0
-        Bacc[2 * bidx + 1] = Bacc[2 * bidx + 1] if skip else eg
-        Bacc[2 * bidx] = Bacc[2 * bidx] if skip else edx
-        B[bidx] = bias if skip else bias + step * (g - (sign * l1 + bias * l2))
+        acc[2 * r + 1] = acc[2 * r + 1] if skip else eg
+        acc[2 * r] = acc[2 * r] if skip else edx
+        biases[r] = bias if skip else bias + step * (g - (sign * l1 + bias * l2))
 
 
 @nb.njit(**_FAST_JIT)
-def _dots_dense(W, wstart, A, a_in, first, cols, rows, out) -> None:
-    """``out[r] = sum_c W[unit r, c] * A[c]`` over the columns ``[first, cols)``, in any order."""
-    a = A[a_in + first : a_in + cols]
-    for r in range(rows):
+def _dots_dense(W, wstart, A, A32, a_in, first, cols, rows, out) -> None:
+    """``out[r] = sum_c W[unit r, c] * A[c]`` over the columns ``[first, cols)``, in float32, in any order.
+
+    The activations are first copied to float32 into ``A32`` (which the backward pass reads).
+    """
+    a = A32[a_in + first : a_in + cols]
+    a64 = A[a_in + first : a_in + cols]
+    n = a.shape[0]
+    for c in range(n):
+        a[c] = np.float32(a64[c])
+    blocked = rows - rows % 4
+    for r in range(0, blocked, 4):  # four units per pass: each activation loaded once for four
+        w0 = W[wstart + r * cols + first : wstart + (r + 1) * cols]
+        w1 = W[wstart + (r + 1) * cols + first : wstart + (r + 2) * cols]
+        w2 = W[wstart + (r + 2) * cols + first : wstart + (r + 3) * cols]
+        w3 = W[wstart + (r + 3) * cols + first : wstart + (r + 4) * cols]
+        t0 = t1 = t2 = t3 = np.float32(0.0)
+        for c in range(n):
+            t0 += w0[c] * a[c]
+            t1 += w1[c] * a[c]
+            t2 += w2[c] * a[c]
+            t3 += w3[c] * a[c]
+        out[r] = np.float64(t0)
+        out[r + 1] = np.float64(t1)
+        out[r + 2] = np.float64(t2)
+        out[r + 3] = np.float64(t3)
+    for r in range(blocked, rows):
         w = W[wstart + r * cols + first : wstart + (r + 1) * cols]
-        total = 0.0
-        for c in range(a.shape[0]):
-            total += np.float64(w[c]) * a[c]
-        out[r] = total
+        total = np.float32(0.0)
+        for c in range(n):
+            total += w[c] * a[c]
+        out[r] = np.float64(total)
 
 
 @nb.njit(**_INLINE)
@@ -789,6 +935,28 @@ def _backprop_unit(
                  avg_act, unit, ea_b)  # fmt: skip
 
 
+@nb.njit(**_INLINE)
+def _unit_gradients(E, A, a_out, n_units, code, gvec) -> None:
+    """``gvec[r]``: unit ``r``'s error times its activation's derivative (``code`` -1: none).
+
+    One loop per activation, so that each is a simple vectorisable loop.
+    """
+    e = E[a_out : a_out + n_units]
+    a = A[a_out : a_out + n_units]
+    if code == TANH:
+        for r in range(n_units):
+            gvec[r] = e[r] * (1.0 - a[r] * a[r])
+    elif code == RECTIFIER:
+        for r in range(n_units):
+            gvec[r] = e[r] if a[r] > 0.0 else 0.0
+    elif code == EXP_RECTIFIER:
+        for r in range(n_units):
+            gvec[r] = e[r] * (1.0 if a[r] >= 0.0 else np.exp(a[r]))
+    else:
+        for r in range(n_units):
+            gvec[r] = e[r]
+
+
 @nb.njit(**_JIT)
 def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     """Train on one row: input, forward pass, output error, backward pass with updates."""
@@ -856,7 +1024,8 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         # the input layer reads its active inputs; hidden layers read every unit below them
         idx, n_idx = (in_idx, n_in_idx) if layer == 0 else (all_idx, units[layer])
         _forward_layer(layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, layer_bits,
-                       use_bits, idx, n_idx, psum, exact, n_in if sparse_nums else num_start)  # fmt: skip
+                       use_bits, idx, n_idx, psum, exact, n_in if sparse_nums else num_start,
+                       work[11])  # fmt: skip
         if cfg_i[I_SPARSITY] and layer < n_layers - 1:  # running average activation per unit
             for r in range(units[layer + 1]):
                 h = aoff[layer + 1] - aoff[1] + r
@@ -879,21 +1048,8 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
             E[out + r] = 2.0 * _neg_half_gradient(cfg_i[I_DIST], orig[r], A[out + r], cfg_f)
     # -- backward: output layer (no activation derivative), then hidden layers --------------------
     for layer in range(n_layers - 1, -1, -1):
-        a_out = aoff[layer + 1]
-        for r in range(units[layer + 1]):
-            e = E[a_out + r]
-            if layer == n_layers - 1:
-                gr = e
-            elif act[layer] == TANH:
-                gr = e * (1.0 - A[a_out + r] * A[a_out + r])
-            elif act[layer] == RECTIFIER:
-                gr = e if A[a_out + r] > 0.0 else 0.0
-            elif act[layer] == EXP_RECTIFIER:
-                x = A[a_out + r]
-                gr = e * (1.0 if x >= 0.0 else np.exp(x))
-            else:
-                gr = e
-            gvec[r] = gr
+        _unit_gradients(E, A, aoff[layer + 1], units[layer + 1],
+                        act[layer] if layer < n_layers - 1 else -1, gvec)  # fmt: skip
         if cfg_i[I_ADAPTIVE]:
             # sparse numerics are gathered with the one-hot slots: no contiguous numeric block
             dense_start = n_in if sparse_nums else num_start
@@ -1009,6 +1165,9 @@ def train_chunk(
         np.zeros(width, dtype=np.float32),  # gathered E[g^2]
         np.zeros(max_units + 8),  # per-unit sums of squared gradients
         np.zeros(width, dtype=np.float32),  # gathered consensus weights (elastic averaging)
+        np.zeros(aoff[n_layers + 1], dtype=np.float32),  # float32 copies of the activations (fast)
+        np.zeros(width, dtype=np.float32),  # a layer's propagated error in float32 (fast)
+        np.zeros(max(RUN_GRADIENTS, width), dtype=np.float32),  # a run of units' gradients (fast)
     )
     gvec = np.zeros(max_units)
     g = np.zeros(2, dtype=np.uint64)
