@@ -153,7 +153,7 @@ def _adadelta_closed_form(w, edx, eg, grad, rho, eps):
     )
 
 
-@pytest.mark.parametrize("scratch", [online.RUN_GRADIENTS, 7], ids=["long runs", "runs cut at 1 unit"])
+@pytest.mark.parametrize("scratch", [online.RUN_GRADIENTS, 7], ids=["long runs", "one unit a run"])
 def test_runs_of_active_units_take_the_adadelta_step_of_the_closed_form(scratch):
     rng = np.random.default_rng(3)
     rows, cols, rho, eps = 9, 7, 0.99, 1e-6
@@ -205,7 +205,8 @@ def test_the_float32_error_propagation_equals_the_matrix_product():
     w = rng.normal(size=rows * cols).astype(np.float32)
     gvec = rng.normal(size=rows)
     gvec[1] = 0.0
-    errors = np.full(3 + cols, 0.5)  # the layer's inputs start at 3; the error adds to what is there
+    # the layer's inputs start at 3; the error adds to what is there
+    errors = np.full(3 + cols, 0.5)
     online._propagate_f32(errors, np.zeros(cols, dtype=np.float32), 3, cols, w, 0, gvec, rows, True)
     want = 0.5 + w.reshape(rows, cols).astype(np.float64).T @ gvec.astype(np.float32)
     np.testing.assert_allclose(errors[3:], want, rtol=1e-5)

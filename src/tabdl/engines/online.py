@@ -518,7 +518,8 @@ def _adadelta_layer(
                              ratio, ratio_i, Wacc[first : first + n_dense],
                              Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
     if not exact and n_dense > 0:
-        if layer == 0 and dense_from < num_start:  # inputs the forward pass gathered (fast_mode off)
+        # the inputs that the forward pass gathered (fast_mode off) have no float32 copy yet
+        if layer == 0 and dense_from < num_start:
             for c in range(dense_from, num_start):
                 A32[a_in + c] = np.float32(A[a_in + c])
         _adadelta_dense_f32(W, Wacc, A32, gvec, rows, cols, woff[layer], a_in, dense_from, shortcut,
