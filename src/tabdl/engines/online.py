@@ -177,21 +177,23 @@ def _dot_h2o_order_dense(
 ) -> float:
     """Dense ``_dot_h2o_order``: eight independent partial sums (one SIMD lane each), then the tail."""
     extra = cols - cols % 8
+    ws = w[wstart : wstart + cols]  # slices: indices that are provably non-negative vectorise
+    acts = a[astart : astart + cols]
     p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
     for c in range(0, extra, 8):
-        p0 += np.float64(w[wstart + c]) * a[astart + c]
-        p1 += np.float64(w[wstart + c + 1]) * a[astart + c + 1]
-        p2 += np.float64(w[wstart + c + 2]) * a[astart + c + 2]
-        p3 += np.float64(w[wstart + c + 3]) * a[astart + c + 3]
-        p4 += np.float64(w[wstart + c + 4]) * a[astart + c + 4]
-        p5 += np.float64(w[wstart + c + 5]) * a[astart + c + 5]
-        p6 += np.float64(w[wstart + c + 6]) * a[astart + c + 6]
-        p7 += np.float64(w[wstart + c + 7]) * a[astart + c + 7]
+        p0 += np.float64(ws[c]) * acts[c]
+        p1 += np.float64(ws[c + 1]) * acts[c + 1]
+        p2 += np.float64(ws[c + 2]) * acts[c + 2]
+        p3 += np.float64(ws[c + 3]) * acts[c + 3]
+        p4 += np.float64(ws[c + 4]) * acts[c + 4]
+        p5 += np.float64(ws[c + 5]) * acts[c + 5]
+        p6 += np.float64(ws[c + 6]) * acts[c + 6]
+        p7 += np.float64(ws[c + 7]) * acts[c + 7]
     res = 0.0
     res += p0 + p1 + p2 + p3
     res += p4 + p5 + p6 + p7
     for c in range(extra, cols):
-        res += np.float64(w[wstart + c]) * a[astart + c]
+        res += np.float64(ws[c]) * acts[c]
     return res
 
 
@@ -524,28 +526,30 @@ def _adadelta_layer(
                 A32[a_in + c] = np.float32(A[a_in + c])
         _adadelta_dense_f32(W, Wacc, A32, gvec, rows, cols, woff[layer], a_in, dense_from, shortcut,
                             fast, l1, l2, rho, eps, lam, ea_w, avg, grads32)  # fmt: skip
-    for r0 in range(
-        0, rows if exact else 0, 8
-    ):  # sums in H2O's column order; +0.0 for a skipped weight is exact
-        block = min(8, rows - r0)
-        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    # The bias rates' sums in H2O's column order, eight units at a time so that the eight sequential
+    # sums overlap (a skipped weight's squared gradient is stored as +0.0, which leaves a sum
+    # exact). A last block shorter than eight reads spare slots: the buffer holds eight units more,
+    # and ``avg`` eight sums more, than a layer needs.
+    for r0 in range(0, rows if exact else 0, 8):
         base = r0 * width
+        u0 = g2all[base : base + width]
+        u1 = g2all[base + width : base + 2 * width]
+        u2 = g2all[base + 2 * width : base + 3 * width]
+        u3 = g2all[base + 3 * width : base + 4 * width]
+        u4 = g2all[base + 4 * width : base + 5 * width]
+        u5 = g2all[base + 5 * width : base + 6 * width]
+        u6 = g2all[base + 6 * width : base + 7 * width]
+        u7 = g2all[base + 7 * width : base + 8 * width]
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
         for k in range(width):
-            s0 += g2all[base + k] if keepall[base + k] else 0.0
-            if block > 1:
-                s1 += g2all[base + width + k] if keepall[base + width + k] else 0.0
-            if block > 2:
-                s2 += g2all[base + 2 * width + k] if keepall[base + 2 * width + k] else 0.0
-            if block > 3:
-                s3 += g2all[base + 3 * width + k] if keepall[base + 3 * width + k] else 0.0
-            if block > 4:
-                s4 += g2all[base + 4 * width + k] if keepall[base + 4 * width + k] else 0.0
-            if block > 5:
-                s5 += g2all[base + 5 * width + k] if keepall[base + 5 * width + k] else 0.0
-            if block > 6:
-                s6 += g2all[base + 6 * width + k] if keepall[base + 6 * width + k] else 0.0
-            if block > 7:
-                s7 += g2all[base + 7 * width + k] if keepall[base + 7 * width + k] else 0.0
+            s0 += u0[k]
+            s1 += u1[k]
+            s2 += u2[k]
+            s3 += u3[k]
+            s4 += u4[k]
+            s5 += u5[k]
+            s6 += u6[k]
+            s7 += u7[k]
         avg[r0] = s0
         avg[r0 + 1] = s1
         avg[r0 + 2] = s2
@@ -553,7 +557,7 @@ def _adadelta_layer(
         avg[r0 + 4] = s4
         avg[r0 + 5] = s5
         avg[r0 + 6] = s6
-        avg[r0 + 7] = s7  # avg has 8 spare slots at the end
+        avg[r0 + 7] = s7
     plain_biases = channels == 1 and not cfg_i[I_RESCALE] and not cfg_i[I_SPARSITY]
     if not exact and plain_biases and ea_b.shape[0] == 0:
         _adadelta_biases_f64(B, Bacc, boff[layer], gvec, avg, rows, cols, shortcut, cfg_f)
@@ -617,7 +621,7 @@ def _adadelta_vector(
         keep[k] = not fast or pa[k] != 0.0
         g2 = grad * grad
         gbuf[k] = grad
-        g2buf[k] = g2
+        g2buf[k] = g2 if keep[k] else 0.0  # what the bias rate sums (a skipped weight adds +0.0)
         new_eg = np.float32(np.float64(rho * eg[k]) + np.float64(omr) * g2)
         eg[k] = new_eg if keep[k] else eg[k]
         ratio[k] = np.float32(edx[k] + eps) / np.float32(new_eg + eps)
@@ -1158,7 +1162,7 @@ def train_chunk(
         np.zeros(width, dtype=np.float32),  # gathered weights
         np.zeros(width),  # gathered previous activations
         np.zeros(width),  # gradients of one unit
-        np.zeros(layer_width),  # squared gradients of a layer, unit after unit
+        np.zeros(layer_width + 8 * width),  # squared gradients of a layer, unit after unit
         np.zeros(layer_width, dtype=np.bool_),  # updated (not skipped by fast_mode)
         ratio,  # step sizes
         ratio.view(np.int32),
