@@ -338,10 +338,8 @@ def test_h2os_approximate_square_roots():
     assert approx_sqrt_d(0.0) == _h2o_summary(_info(H2O / "A1_reg"))["bias_rms"].iloc[-1]
     x = np.random.default_rng(0).uniform(1e-9, 1e3, 1000)
     x32 = x.astype(np.float32)
-    buf_f, buf_d = np.zeros(1, np.float32), np.zeros(1, np.float64)  # the engine's bit buffers
-    buf_i, buf_l = buf_f.view(np.int32), buf_d.view(np.int64)
-    assert np.array_equal(approx_sqrt_f(x32), [_approx_sqrt_f(v, buf_f, buf_i) for v in x32])
-    assert np.array_equal(approx_sqrt_d(x), [_approx_sqrt_d(v, buf_d, buf_l) for v in x])
+    assert np.array_equal(approx_sqrt_f(x32), [_approx_sqrt_f(v) for v in x32])
+    assert np.array_equal(approx_sqrt_d(x), [_approx_sqrt_d(v) for v in x])
     # MathUtils' documented accuracy: sqrt within 5%, 1/sqrt within 2%
     assert np.max(np.abs(approx_sqrt_d(x) / np.sqrt(x) - 1)) < 0.05
     assert np.max(np.abs(approx_inv_sqrt_f(x32) * np.sqrt(x32.astype(np.float64)) - 1)) < 0.02

@@ -61,19 +61,17 @@ _INLINE = {**_JIT, "inline": "always"}
 
 
 @nb.njit(**_INLINE)
-def _approx_sqrt_f(x: np.float32, fbuf: np.ndarray, ibuf: np.ndarray) -> np.float32:
+def _approx_sqrt_f(x: np.float32) -> np.float32:
     # MathUtils.approxSqrt(float): intBitsToFloat(532483686 + (floatToRawIntBits(x) >> 1))
-    fbuf[0] = x
-    ibuf[0] = np.int32(532483686 + (np.int64(ibuf[0]) >> 1))
-    return fbuf[0]
+    bits = np.int64(np.float32(x).view(np.int32))
+    return np.int32(532483686 + (bits >> 1)).view(np.float32)
 
 
 @nb.njit(**_INLINE)
-def _approx_sqrt_d(x: float, dbuf: np.ndarray, lbuf: np.ndarray) -> float:
+def _approx_sqrt_d(x: float) -> float:
     # MathUtils.approxSqrt(double): longBitsToDouble(((doubleToLongBits(x) >> 32) + 1072632448) << 31)
-    dbuf[0] = x
-    lbuf[0] = ((lbuf[0] >> 32) + np.int64(1072632448)) << 31
-    return dbuf[0]
+    bits = np.float64(x).view(np.int64)
+    return np.int64(((bits >> 32) + np.int64(1072632448)) << 31).view(np.float64)
 
 
 @nb.njit(**_INLINE)
@@ -276,7 +274,7 @@ def _forward_layer(
             if use_bits and not _active(bits, r):
                 z = 0.0  # a dropped unit: no sum, no bias
             else:
-                if layer == 0:
+                if layer == 0 and n_idx < cols:  # some inputs are zero: read the others only
                     z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
                 else:
                     z = _dot_h2o_order_dense(W, woff[layer] + r * cols, A, a_in, cols)
@@ -305,7 +303,7 @@ def _forward_layer(
 
 
 @nb.njit(**_INLINE)
-def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, ibuf) -> float:
+def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f) -> float:
     """Apply one weight's update; return its squared gradient (for the ADADELTA bias rate)."""
     if cfg_i[I_ADAPTIVE]:
         rho = np.float32(cfg_f[F_RHO])
@@ -317,7 +315,7 @@ def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, 
             np.float64(rho * Wacc[n_w + widx]) + np.float64(one_minus_rho) * grad2
         )
         ratio = np.float32(Wacc[widx] + eps) / np.float32(Wacc[n_w + widx] + eps)
-        step = _approx_sqrt_f(ratio, fbuf, ibuf)
+        step = _approx_sqrt_f(ratio)
         scaled = np.float64(np.float32(np.float32(one_minus_rho * step) * step))
         Wacc[widx] = np.float32(np.float64(rho * Wacc[widx]) + scaled * grad2)
         W[widx] = np.float32(np.float64(W[widx]) + np.float64(step) * grad)
@@ -340,7 +338,7 @@ def _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, 
 
 @nb.njit(**_INLINE)
 def _update_bias(
-    bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf, avg_act, unit, ea_b
+    bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, avg_act, unit, ea_b
 ) -> None:
     l1 = cfg_f[F_L1]
     l2 = cfg_f[F_L2]
@@ -355,7 +353,7 @@ def _update_bias(
         one_minus_rho = np.float64(np.float32(1.0) - np.float32(cfg_f[F_RHO]))
         Bacc[2 * bidx + 1] = rho * Bacc[2 * bidx + 1] + one_minus_rho * avg_grad2
         ratio = (Bacc[2 * bidx] + eps) / (Bacc[2 * bidx + 1] + eps)
-        step = _approx_sqrt_d(ratio, dbuf, lbuf) if cfg_i[I_EXACT] else np.sqrt(ratio)
+        step = _approx_sqrt_d(ratio) if cfg_i[I_EXACT] else np.sqrt(ratio)
         Bacc[2 * bidx] = rho * Bacc[2 * bidx] + one_minus_rho * step * step * avg_grad2
     m = np.float64(momentum)
     if not cfg_i[I_NESTEROV]:
@@ -418,8 +416,6 @@ def _adadelta_layer(
     n_in_idx,
     num_start,
     work,
-    dbuf,
-    lbuf,
     avg_act,
     elastic,
 ) -> None:
@@ -432,7 +428,7 @@ def _adadelta_layer(
     """
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
-    gw, gpa, gbuf, g2all, keepall, ratio, ratio_i, gdx, gg, avg, gea, A32, e32, grads32 = work
+    gw, gpa, g2all, keepall, gdx, gg, avg, gea, A32, e32, grads32 = work
     ea_w, ea_b = elastic
     lam = cfg_f[F_ELASTIC] if ea_w.shape[0] > 0 else 0.0
     rows = units[layer + 1]
@@ -502,8 +498,8 @@ def _adadelta_layer(
                 gpa[k] = A[a_in + c]
                 if lam != 0.0:
                     gea[k] = ea_w[widx]
-            _adadelta_vector(n_gather, g, fast, l1, l2, rho, eps, gw, gpa, gbuf, g2, keep, ratio,
-                             ratio_i, gdx, gg, lam, gea)  # fmt: skip
+            _adadelta_vector(n_gather, g, fast, l1, l2, rho, eps, gw, gpa, g2, keep, gdx, gg, lam,
+                             gea)  # fmt: skip
             for k in range(n_gather):
                 widx = row_start + channels * (in_idx[k] if sparse else k)
                 W[widx] = gw[k]
@@ -516,8 +512,8 @@ def _adadelta_layer(
             first = row_start + dense_from
             ea = ea_w[first : first + n_dense] if lam != 0.0 else gea
             _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
-                             A[a_in + dense_from : a_in + cols], gbuf, g2[n_gather:], keep[n_gather:],
-                             ratio, ratio_i, Wacc[first : first + n_dense],
+                             A[a_in + dense_from : a_in + cols], g2[n_gather:], keep[n_gather:],
+                             Wacc[first : first + n_dense],
                              Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
     if not exact and n_dense > 0:
         # the inputs that the forward pass gathered (fast_mode off) have no float32 copy yet
@@ -559,8 +555,8 @@ def _adadelta_layer(
         avg[r0 + 6] = s6
         avg[r0 + 7] = s7
     plain_biases = channels == 1 and not cfg_i[I_RESCALE] and not cfg_i[I_SPARSITY]
-    if not exact and plain_biases and ea_b.shape[0] == 0:
-        _adadelta_biases_f64(B, Bacc, boff[layer], gvec, avg, rows, cols, shortcut, cfg_f)
+    if plain_biases and ea_b.shape[0] == 0:
+        _adadelta_biases_f64(B, Bacc, boff[layer], gvec, avg, rows, cols, shortcut, exact, cfg_f)
         return
     for r in range(rows):
         g = gvec[r]
@@ -568,11 +564,11 @@ def _adadelta_layer(
             continue
         k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
         if cfg_i[I_RESCALE]:
-            _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
+            _rescale_row(W, row_start, channels, cols, cfg_f)
         bidx = boff[layer] + (channels * r + k_win)
         unit = aoff[layer + 1] - aoff[1] + r if layer < units.shape[0] - 2 else -1
-        _update_bias(bidx, g, avg[r] / cols, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, dbuf, lbuf,
-                     avg_act, unit, ea_b)  # fmt: skip
+        _update_bias(bidx, g, avg[r] / cols, 0.0, 0.0, B, Bacc, Bacc, cfg_i, cfg_f, avg_act, unit,
+                     ea_b)  # fmt: skip
 
 
 @nb.njit(**_INLINE)
@@ -602,12 +598,12 @@ def _propagate_f32(E, e32, a_in, cols, W, wstart, gvec, rows, shortcut) -> None:
 
 
 @nb.njit(**_INLINE)
-def _adadelta_vector(
-    n, g, fast, l1, l2, rho, eps, wv, pa, gbuf, g2buf, keep, ratio, ratio_i, edx, eg, lam, ea
-) -> None:
+def _adadelta_vector(n, g, fast, l1, l2, rho, eps, wv, pa, g2buf, keep, edx, eg, lam, ea) -> None:
     """ADADELTA on contiguous vectors of one unit's weights ``wv`` and accumulators, in place.
 
-    Each loop is simple enough for LLVM to vectorise; the arithmetic per element is H2O's.
+    The arithmetic per element is H2O's (float32 state, float64 intermediates, ``approxSqrt``), in
+    one loop simple enough for LLVM to vectorise. Leaves each weight's squared gradient in
+    ``g2buf`` (+0.0 where ``fast_mode`` skips it) and whether it was updated in ``keep``.
     """
     omr = np.float32(1.0) - rho
     regularised = l1 != 0.0 or l2 != 0.0
@@ -618,22 +614,19 @@ def _adadelta_vector(
             grad = grad - _sign(w) * l1 - w * l2
         if lam != 0.0:  # elastic averaging: pull towards the consensus weight
             grad = grad - lam * (w - np.float64(ea[k]))
-        keep[k] = not fast or pa[k] != 0.0
+        kept = not fast or pa[k] != 0.0
         g2 = grad * grad
-        gbuf[k] = grad
-        g2buf[k] = g2 if keep[k] else 0.0  # what the bias rate sums (a skipped weight adds +0.0)
+        old_edx = edx[k]
         new_eg = np.float32(np.float64(rho * eg[k]) + np.float64(omr) * g2)
-        eg[k] = new_eg if keep[k] else eg[k]
-        ratio[k] = np.float32(edx[k] + eps) / np.float32(new_eg + eps)
-    for k in range(n):  # MathUtils.approxSqrt(float) on the whole vector
-        ratio_i[k] = np.int32(532483686 + (np.int64(ratio_i[k]) >> 1))
-    for k in range(n):
-        step = ratio[k]
+        step = _approx_sqrt_f(np.float32(old_edx + eps) / np.float32(new_eg + eps))
         scaled = np.float64(np.float32(np.float32(omr * step) * step))
-        new_edx = np.float32(np.float64(rho * edx[k]) + scaled * g2buf[k])
-        new_w = np.float32(np.float64(wv[k]) + np.float64(step) * gbuf[k])
-        edx[k] = new_edx if keep[k] else edx[k]
-        wv[k] = new_w if keep[k] else wv[k]
+        new_edx = np.float32(np.float64(rho * old_edx) + scaled * g2)
+        new_w = np.float32(w + np.float64(step) * grad)
+        keep[k] = kept
+        g2buf[k] = g2 if kept else 0.0  # what the bias rate sums (a skipped weight adds +0.0)
+        eg[k] = new_eg if kept else eg[k]
+        edx[k] = new_edx if kept else old_edx
+        wv[k] = new_w if kept else wv[k]
 
 
 @nb.njit(**{**_FAST_JIT, "inline": "always"})
@@ -800,12 +793,12 @@ def adadelta_flat_f32(W, edx, eg, grad, l1, l2, rho, eps) -> None:
         )
 
 
-@nb.njit(**_FAST_JIT)
-def _adadelta_biases_f64(B, Bacc, b0, gvec, sums, rows, cols, shortcut, cfg_f) -> None:
-    """ADADELTA of a layer's biases in one vectorisable loop: the fast path of ``_update_bias``.
+@nb.njit(**_JIT)
+def _adadelta_biases_f64(B, Bacc, b0, gvec, sums, rows, cols, shortcut, exact, cfg_f) -> None:
+    """ADADELTA of a layer's biases in one vectorisable loop: ``_update_bias`` for every unit.
 
-    The same rule, with the square root for H2O's ``approxSqrt``, for training that is not
-    reproducible.
+    The same arithmetic, in the same order; ``exact`` takes H2O's ``approxSqrt``, otherwise the
+    square root (training that is not reproducible).
     """
     l1 = cfg_f[F_L1]
     l2 = cfg_f[F_L2]
@@ -817,10 +810,11 @@ def _adadelta_biases_f64(B, Bacc, b0, gvec, sums, rows, cols, shortcut, cfg_f) -
     for r in range(rows):  # indices that are provably non-negative: numba adds no wraparound test
         g = gvec[r]
         bias = biases[r]
-        sign = 1.0 if bias > 0.0 else (-1.0 if bias < 0.0 else 0.0)
+        sign = _sign(bias)
         avg_grad2 = sums[r] / cols
         eg = rho * acc[2 * r + 1] + omr * avg_grad2
-        step = np.sqrt((acc[2 * r] + eps) / (eg + eps))
+        ratio = (acc[2 * r] + eps) / (eg + eps)
+        step = _approx_sqrt_d(ratio) if exact else np.sqrt(ratio)
         edx = rho * acc[2 * r] + omr * step * step * avg_grad2
         skip = shortcut and g == 0.0
         acc[2 * r + 1] = acc[2 * r + 1] if skip else eg
@@ -864,13 +858,12 @@ def _dots_dense(W, wstart, A, A32, a_in, first, cols, rows, out) -> None:
 
 
 @nb.njit(**_INLINE)
-def _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf) -> None:
+def _rescale_row(W, row_start, channels, cols, cfg_f) -> None:
     # max_w2: scale the unit's incoming weights when their squared sum exceeds max_w2
     max_w2 = np.float32(cfg_f[F_MAX_W2])
     r2 = _sum_squares(W, row_start, channels, cols)
     if r2 > max_w2:
-        fbuf = np.empty(1, dtype=np.float32)
-        scale = _approx_sqrt_f(np.float32(max_w2 / r2), fbuf, fbuf.view(np.int32))
+        scale = _approx_sqrt_f(np.float32(max_w2 / r2))
         for c in range(cols):
             W[row_start + channels * c] = W[row_start + channels * c] * scale
 
@@ -891,10 +884,6 @@ def _backprop_unit(
     cfg_f,
     idx,
     n_idx,
-    fbuf,
-    ibuf,
-    dbuf,
-    lbuf,
     avg_act,
     elastic,
 ) -> None:
@@ -927,17 +916,14 @@ def _backprop_unit(
         grad = g * previous - _sign(weight) * l1 - weight * l2
         if lam != 0.0:  # elastic averaging: pull towards the consensus weight (H2O's N.bprop)
             grad -= lam * (weight - np.float64(ea_w[widx]))
-        avg_grad2 += _update_weight(
-            widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f, fbuf, ibuf
-        )
+        avg_grad2 += _update_weight(widx, grad, rate, momentum, W, Wacc, Wm, cfg_i, cfg_f)
     if cfg_i[I_RESCALE]:
-        _rescale_row(W, row_start, channels, cols, cfg_f, dbuf, lbuf)
+        _rescale_row(W, row_start, channels, cols, cfg_f)
     if cfg_i[I_ADAPTIVE]:
         avg_grad2 /= cols
     bidx = boff[layer] + (channels * r + k_win)
     unit = aoff[layer + 1] - aoff[1] + r if layer < units.shape[0] - 2 else -1
-    _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, dbuf, lbuf,
-                 avg_act, unit, ea_b)  # fmt: skip
+    _update_bias(bidx, g, avg_grad2, rate, momentum, B, Bacc, Bm, cfg_i, cfg_f, avg_act, unit, ea_b)
 
 
 @nb.njit(**_INLINE)
@@ -970,7 +956,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     W, B, Wacc, Bacc, Wm, Bm = state
     rates, moms, cfg_i, cfg_f, avg_act, ea_w, ea_b = hyper
     elastic = (ea_w, ea_b)
-    A, E, orig, maxk, bits, in_idx, all_idx, psum, work, gvec, g, fbuf, ibuf, dbuf, lbuf = scratch
+    A, E, orig, maxk, bits, in_idx, all_idx, psum, work, gvec, g = scratch
     n_layers = units.shape[0] - 1
     n_in = units[0]
     num_start = n_in - numeric.shape[1]
@@ -1030,7 +1016,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         idx, n_idx = (in_idx, n_in_idx) if layer == 0 else (all_idx, units[layer])
         _forward_layer(layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, layer_bits,
                        use_bits, idx, n_idx, psum, exact, n_in if sparse_nums else num_start,
-                       work[11])  # fmt: skip
+                       work[8])  # fmt: skip
         if cfg_i[I_SPARSITY] and layer < n_layers - 1:  # running average activation per unit
             for r in range(units[layer + 1]):
                 h = aoff[layer + 1] - aoff[1] + r
@@ -1059,11 +1045,11 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
             # sparse numerics are gathered with the one-hot slots: no contiguous numeric block
             dense_start = n_in if sparse_nums else num_start
             _adadelta_layer(layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx,
-                            dense_start, work, dbuf, lbuf, avg_act, elastic)  # fmt: skip
+                            dense_start, work, avg_act, elastic)  # fmt: skip
             continue
         for r in range(units[layer + 1]):
             _backprop_unit(layer, r, gvec[r], rates[layer], moms[layer], net, state, A, E, maxk, cfg_i,
-                           cfg_f, in_idx, n_in_idx, fbuf, ibuf, dbuf, lbuf, avg_act, elastic)  # fmt: skip
+                           cfg_f, in_idx, n_in_idx, avg_act, elastic)  # fmt: skip
     E[aoff[1] :] = 0.0  # the input layer has no error: clearing it would cost O(inputs) per row
     for k in range(n_in_idx):
         A[in_idx[k]] = 0.0
@@ -1146,7 +1132,6 @@ def train_chunk(
     all_idx = np.arange(max(units[0], max_units))
     psum = np.zeros(8, dtype=np.float64)
     width = max(units[0], max_units)
-    ratio = np.zeros(width, dtype=np.float32)
     row_numerics = numeric.shape[1]  # numeric inputs a row can set
     if sp_ptr.shape[0] > 0:
         row_numerics = 0
@@ -1161,11 +1146,8 @@ def train_chunk(
     work = (
         np.zeros(width, dtype=np.float32),  # gathered weights
         np.zeros(width),  # gathered previous activations
-        np.zeros(width),  # gradients of one unit
         np.zeros(layer_width + 8 * width),  # squared gradients of a layer, unit after unit
         np.zeros(layer_width, dtype=np.bool_),  # updated (not skipped by fast_mode)
-        ratio,  # step sizes
-        ratio.view(np.int32),
         np.zeros(width, dtype=np.float32),  # gathered E[dx^2]
         np.zeros(width, dtype=np.float32),  # gathered E[g^2]
         np.zeros(max_units + 8),  # per-unit sums of squared gradients
@@ -1176,10 +1158,6 @@ def train_chunk(
     )
     gvec = np.zeros(max_units)
     g = np.zeros(2, dtype=np.uint64)
-    fbuf = np.zeros(1, dtype=np.float32)
-    ibuf = fbuf.view(np.int32)
-    dbuf = np.zeros(1, dtype=np.float64)
-    lbuf = dbuf.view(np.int64)
 
     obs_weights = weight_sum >= 0.0
     relative_weight = 1.0
@@ -1206,10 +1184,6 @@ def train_chunk(
         work,
         gvec,
         g,
-        fbuf,
-        ibuf,
-        dbuf,
-        lbuf,
     )
     repeats = np.int64(np.ceil(np.float64(use_fraction) * relative_weight))
     fraction = np.float32(np.float64(use_fraction) * relative_weight) / np.float32(repeats)
