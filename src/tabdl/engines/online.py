@@ -408,6 +408,7 @@ def _adadelta_layer(
     net,
     state,
     A,
+    A32,
     E,
     maxk,
     cfg_i,
@@ -421,14 +422,15 @@ def _adadelta_layer(
 ) -> None:
     """ADADELTA update of one layer's weights and biases, given the units' gradients ``gvec``.
 
-    Exactly H2O's per-unit arithmetic, reorganised: the error is propagated unit after unit (H2O's
-    order of additions into each column), each unit's weights are updated as vectors, and the
-    per-unit sums of squared gradients (the bias rates) are summed in H2O's column order, eight
-    units at a time so that the independent sums overlap.
+    Exact (``reproducible``): H2O's per-unit arithmetic, reorganised. The error is propagated unit
+    after unit (H2O's order of additions into each column), each unit's weights are updated as
+    vectors, and the per-unit sums of squared gradients (the bias rates) are summed in H2O's column
+    order, eight units at a time so that the independent sums overlap. Otherwise the float32
+    kernels, which read the float32 copies of the activations ``A32`` that the forward pass left.
     """
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
-    gw, gpa, g2all, keepall, gdx, gg, avg, gea, A32, e32, grads32 = work
+    gw, gpa, g2all, gdx, gg, avg, gea, e32, grads32 = work
     ea_w, ea_b = elastic
     lam = cfg_f[F_ELASTIC] if ea_w.shape[0] > 0 else 0.0
     rows = units[layer + 1]
@@ -476,7 +478,6 @@ def _adadelta_layer(
             continue
         k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
         g2 = g2all[r * width : (r + 1) * width]
-        keep = keepall[r * width : (r + 1) * width]
         if n_gather > 0 and not exact and channels == 1:  # the one-hot slots, in place, float32
             for k in range(n_gather):
                 widx = row_start + channels * (in_idx[k] if sparse else k)
@@ -498,8 +499,7 @@ def _adadelta_layer(
                 gpa[k] = A[a_in + c]
                 if lam != 0.0:
                     gea[k] = ea_w[widx]
-            _adadelta_vector(n_gather, g, fast, l1, l2, rho, eps, gw, gpa, g2, keep, gdx, gg, lam,
-                             gea)  # fmt: skip
+            _adadelta_vector(n_gather, g, fast, l1, l2, rho, eps, gw, gpa, g2, gdx, gg, lam, gea)
             for k in range(n_gather):
                 widx = row_start + channels * (in_idx[k] if sparse else k)
                 W[widx] = gw[k]
@@ -507,12 +507,12 @@ def _adadelta_layer(
                 Wacc[n_w + widx] = gg[k]
             if not exact:  # Maxout's interleaved channels: gathered, then H2O's vector arithmetic
                 for k in range(n_gather):
-                    avg[r] += g2[k] if keep[k] else 0.0
+                    avg[r] += g2[k]
         if exact and n_dense > 0:
             first = row_start + dense_from
             ea = ea_w[first : first + n_dense] if lam != 0.0 else gea
             _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
-                             A[a_in + dense_from : a_in + cols], g2[n_gather:], keep[n_gather:],
+                             A[a_in + dense_from : a_in + cols], g2[n_gather:],
                              Wacc[first : first + n_dense],
                              Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
     if not exact and n_dense > 0:
@@ -598,12 +598,12 @@ def _propagate_f32(E, e32, a_in, cols, W, wstart, gvec, rows, shortcut) -> None:
 
 
 @nb.njit(**_INLINE)
-def _adadelta_vector(n, g, fast, l1, l2, rho, eps, wv, pa, g2buf, keep, edx, eg, lam, ea) -> None:
+def _adadelta_vector(n, g, fast, l1, l2, rho, eps, wv, pa, g2buf, edx, eg, lam, ea) -> None:
     """ADADELTA on contiguous vectors of one unit's weights ``wv`` and accumulators, in place.
 
     The arithmetic per element is H2O's (float32 state, float64 intermediates, ``approxSqrt``), in
     one loop simple enough for LLVM to vectorise. Leaves each weight's squared gradient in
-    ``g2buf`` (+0.0 where ``fast_mode`` skips it) and whether it was updated in ``keep``.
+    ``g2buf`` (+0.0 where ``fast_mode`` skips it).
     """
     omr = np.float32(1.0) - rho
     regularised = l1 != 0.0 or l2 != 0.0
@@ -622,7 +622,6 @@ def _adadelta_vector(n, g, fast, l1, l2, rho, eps, wv, pa, g2buf, keep, edx, eg,
         scaled = np.float64(np.float32(np.float32(omr * step) * step))
         new_edx = np.float32(np.float64(rho * old_edx) + scaled * g2)
         new_w = np.float32(w + np.float64(step) * grad)
-        keep[k] = kept
         g2buf[k] = g2 if kept else 0.0  # what the bias rate sums (a skipped weight adds +0.0)
         eg[k] = new_eg if kept else eg[k]
         edx[k] = new_edx if kept else old_edx
@@ -956,7 +955,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
     W, B, Wacc, Bacc, Wm, Bm = state
     rates, moms, cfg_i, cfg_f, avg_act, ea_w, ea_b = hyper
     elastic = (ea_w, ea_b)
-    A, E, orig, maxk, bits, in_idx, all_idx, psum, work, gvec, g = scratch
+    A, A32, E, orig, maxk, bits, in_idx, all_idx, psum, work, gvec, g = scratch
     n_layers = units.shape[0] - 1
     n_in = units[0]
     num_start = n_in - numeric.shape[1]
@@ -1016,7 +1015,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         idx, n_idx = (in_idx, n_in_idx) if layer == 0 else (all_idx, units[layer])
         _forward_layer(layer, units, woff, boff, aoff, act, mult, W, B, A, maxk, layer_bits,
                        use_bits, idx, n_idx, psum, exact, n_in if sparse_nums else num_start,
-                       work[8])  # fmt: skip
+                       A32)  # fmt: skip
         if cfg_i[I_SPARSITY] and layer < n_layers - 1:  # running average activation per unit
             for r in range(units[layer + 1]):
                 h = aoff[layer + 1] - aoff[1] + r
@@ -1044,7 +1043,7 @@ def _train_row(row, row_seed, data, net, state, hyper, scratch) -> None:
         if cfg_i[I_ADAPTIVE]:
             # sparse numerics are gathered with the one-hot slots: no contiguous numeric block
             dense_start = n_in if sparse_nums else num_start
-            _adadelta_layer(layer, gvec, net, state, A, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx,
+            _adadelta_layer(layer, gvec, net, state, A, A32, E, maxk, cfg_i, cfg_f, in_idx, n_in_idx,
                             dense_start, work, avg_act, elastic)  # fmt: skip
             continue
         for r in range(units[layer + 1]):
@@ -1147,12 +1146,10 @@ def train_chunk(
         np.zeros(width, dtype=np.float32),  # gathered weights
         np.zeros(width),  # gathered previous activations
         np.zeros(layer_width + 8 * width),  # squared gradients of a layer, unit after unit
-        np.zeros(layer_width, dtype=np.bool_),  # updated (not skipped by fast_mode)
         np.zeros(width, dtype=np.float32),  # gathered E[dx^2]
         np.zeros(width, dtype=np.float32),  # gathered E[g^2]
         np.zeros(max_units + 8),  # per-unit sums of squared gradients
         np.zeros(width, dtype=np.float32),  # gathered consensus weights (elastic averaging)
-        np.zeros(aoff[n_layers + 1], dtype=np.float32),  # float32 copies of the activations (fast)
         np.zeros(width, dtype=np.float32),  # a layer's propagated error in float32 (fast)
         np.zeros(max(RUN_GRADIENTS, width), dtype=np.float32),  # a run of units' gradients (fast)
     )
@@ -1174,6 +1171,7 @@ def train_chunk(
     row_data = (cat_slots, numeric, response, offset, sp_ptr, sp_col, sp_val)
     scratch = (
         A,
+        np.zeros(aoff[n_layers + 1], dtype=np.float32),  # float32 copies of the activations (fast)
         E,
         orig,
         maxk,
