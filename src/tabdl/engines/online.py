@@ -55,8 +55,11 @@ INPUT_DROPOUT_SEED = 0x1337B4BE
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
 # The float32 kernels of training that is not reproducible: any order of additions will do.
 _FAST_JIT = {**_JIT, "fastmath": True}
-# Helpers called per unit or per weight are inlined: numba passes every array argument as a struct by
-# value, which costs more than the arithmetic of a small unit.
+# Helpers called per weight or per small unit are inlined: numba passes every array argument as a
+# struct by value, which costs more than the arithmetic of a small unit. The exact kernels' loops over
+# a unit's weights are not (``_adadelta_vector``, ``_dot_h2o_order_dense``, ``_propagate``): compiled
+# on their own they vectorise; inlined into the row's large function, LLVM left them about three
+# times slower.
 _INLINE = {**_JIT, "inline": "always"}
 
 
@@ -169,7 +172,7 @@ def _dot_h2o_order(
     return res
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_JIT)
 def _dot_h2o_order_dense(
     w: np.ndarray, wstart: np.int64, a: np.ndarray, astart: np.int64, cols: np.int64
 ) -> float:
@@ -571,7 +574,7 @@ def _adadelta_layer(
                      ea_b)  # fmt: skip
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_JIT)
 def _propagate(e: np.ndarray, w: np.ndarray, g: float) -> None:
     for c in range(e.shape[0]):
         e[c] += g * np.float64(w[c])
@@ -597,7 +600,7 @@ def _propagate_f32(E, e32, a_in, cols, W, wstart, gvec, rows, shortcut) -> None:
         E[a_in + c] += np.float64(e[c])
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_JIT)
 def _adadelta_vector(n, g, fast, l1, l2, rho, eps, wv, pa, g2buf, edx, eg, lam, ea) -> None:
     """ADADELTA on contiguous vectors of one unit's weights ``wv`` and accumulators, in place.
 
