@@ -213,3 +213,31 @@ def test_x_and_y_by_index_and_ignored_columns():
     ignored = prepare({"ignored_columns": ["x2", "c3"]}, None, "y", H2O / "train.csv").datainfo
     assert "x2" not in ignored.predictors and "c3" not in ignored.predictors
     assert set(ignored.predictors) == {"x1", "x3", "c1", "c2", "cls", "yb", "cnt"}
+
+
+def _sequential_welford(values: np.ndarray) -> tuple[float, float, int]:
+    """H2O's RollupStats within a chunk, one value after the other, in Python floats."""
+    mean, m2, n = 0.0, 0.0, 0
+    for v in values.tolist():
+        if v == v:
+            n += 1
+            delta = v - mean
+            mean += delta / n
+            m2 += delta * (v - mean)
+    return mean, m2, n
+
+
+def test_a_block_of_columns_has_each_columns_sequential_statistics_bit_for_bit():
+    from tabdl.encoding.datainfo import STATS_BLOCK, _welford_columns
+
+    rng = np.random.default_rng(11)
+    scales = rng.uniform(0.1, 1e4, STATS_BLOCK + 3)
+    block = (
+        rng.normal(3.0, 2.0, size=(300, STATS_BLOCK + 3)) * scales
+    )  # 300 rows: 2 tiles and a part
+    block[rng.random(block.shape) < 0.1] = np.nan  # missing values, in different rows per column
+    block[:, 2] = np.nan  # a column with no value
+    means, m2s, counts = _welford_columns(np.ascontiguousarray(block.T))
+    for j in range(block.shape[1]):
+        mean, m2, n = _sequential_welford(block[:, j])
+        assert (means[j], m2s[j], counts[j]) == (mean, m2, n), f"column {j}"
