@@ -27,7 +27,9 @@ difference is the Python client's job polling).
 at the first iteration end with epochs >= ``--epochs``), so ``--epochs 0.5`` trains 1 epoch there.
 
 Before timing, tabdl trains two tiny models per mode (compiling or loading its Numba cache) and H2O
-trains one tiny model (JVM warm-up).
+trains one tiny model (JVM warm-up). Before each timed run the script waits (up to 30 s) until the
+machine's CPUs are idle: H2O's JVM, which stays up between runs, keeps working for a while after a
+job, and a run that starts then shares the two cores.
 
 Usage::
 
@@ -171,6 +173,31 @@ class Result:
     @property
     def samples_per_s(self) -> float:
         return self.samples / self.seconds if self.seconds > 0 else float("nan")
+
+
+def busy_share(interval: float = 0.5) -> float:
+    """Share of the machine's CPU time that was busy over ``interval`` seconds (0 without /proc)."""
+
+    def snapshot() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
+
+    try:
+        total0, idle0 = snapshot()
+        time.sleep(interval)
+        total1, idle1 = snapshot()
+    except OSError:
+        return 0.0
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_until_quiet(limit: float = 0.1, timeout: float = 30.0) -> float:
+    """Wait until the machine is idle (H2O's JVM finishes its work after a job); return seconds."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout and busy_share() > limit:
+        pass
+    return time.monotonic() - start
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any, list[str]]:
@@ -475,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
             run = partial(tabdl_train, ds, epochs[name], True, optional, "float32")
             variants.append(("tabdl reproducible=True arithmetic=float32", run))
             for label, run in variants:
+                waited = wait_until_quiet()
+                if waited > 1.0:
+                    notes.append(f"{name} / {label}: waited {waited:.1f} s for an idle machine")
                 try:
                     r = run()
                 except Exception as err:  # noqa: BLE001 - report it, go on with the others
