@@ -632,19 +632,14 @@ def _adadelta_vector(n, g, fast, l1, l2, rho, eps, wv, pa, g2buf, edx, eg, lam, 
 
 
 @nb.njit(**{**_FAST_JIT, "inline": "always"})
-def _adadelta_f32(w, edx, eg, a, g, l1, l2, rho, omr, eps, fast, pull) -> tuple:
-    """One weight's float32 ADADELTA step.
+def _adadelta_step_f32(w, edx, eg, grad, keep, rho, omr, eps) -> tuple:
+    """Apply the float32 ADADELTA rule to one weight, given its gradient (every float32 kernel's).
 
-    Returns its new value, E[dx^2] and E[g^2], and its squared gradient (0 where ``fast_mode``
-    leaves it alone: its input ``a`` is 0). ``pull`` is elastic averaging's term,
-    ``lambda * (w - consensus)`` (0 without it). L1 and L2 take no branch: a second branch in the
-    loops that call this stops LLVM from vectorising them.
+    Returns its new value, E[dx^2] and E[g^2], and its squared gradient; a weight that is not
+    ``keep`` (``fast_mode`` leaves it alone) keeps all three, and its squared gradient is 0.
     """
     zero = np.float32(0.0)
-    sign = np.float32(1.0) if w > zero else (np.float32(-1.0) if w < zero else zero)
-    grad = g * a - sign * l1 - w * l2 - pull
     g2 = grad * grad
-    keep = not fast or a != zero
     new_eg = rho * eg + omr * g2
     step = np.sqrt((edx + eps) / (new_eg + eps))
     new_edx = rho * edx + omr * step * step * g2
@@ -654,17 +649,23 @@ def _adadelta_f32(w, edx, eg, a, g, l1, l2, rho, omr, eps, fast, pull) -> tuple:
 
 
 @nb.njit(**{**_FAST_JIT, "inline": "always"})
+def _adadelta_f32(w, edx, eg, a, g, l1, l2, rho, omr, eps, fast, pull) -> tuple:
+    """One weight's float32 ADADELTA step, from its input ``a`` and its unit's gradient ``g``.
+
+    ``fast_mode`` leaves a weight alone where its input is 0. ``pull`` is elastic averaging's term,
+    ``lambda * (w - consensus)`` (0 without it). L1 and L2 take no branch: a second branch in the
+    loops that call this stops LLVM from vectorising them.
+    """
+    zero = np.float32(0.0)
+    sign = np.float32(1.0) if w > zero else (np.float32(-1.0) if w < zero else zero)
+    grad = g * a - sign * l1 - w * l2 - pull
+    return _adadelta_step_f32(w, edx, eg, grad, not fast or a != zero, rho, omr, eps)
+
+
+@nb.njit(**{**_FAST_JIT, "inline": "always"})
 def _adadelta_plain_f32(w, edx, eg, a, g, rho, omr, eps, fast) -> tuple:
     """``_adadelta_f32`` without L1, L2 and elastic averaging: the common case, in fewer instructions."""
-    zero = np.float32(0.0)
-    grad = g * a
-    g2 = grad * grad
-    new_eg = rho * eg + omr * g2
-    step = np.sqrt((edx + eps) / (new_eg + eps))
-    new_edx = rho * edx + omr * step * step * g2
-    if fast and a == zero:
-        return w, edx, eg, zero
-    return w + step * grad, new_edx, new_eg, g2
+    return _adadelta_step_f32(w, edx, eg, g * a, not fast or a != np.float32(0.0), rho, omr, eps)
 
 
 @nb.njit(**_FAST_JIT)
@@ -717,20 +718,6 @@ def _adadelta_dense_f32(
         sums[r] += np.float64(total)
 
 
-@nb.njit(**{**_FAST_JIT, "inline": "always"})
-def _adadelta_grad_f32(w, edx, eg, grad, rho, omr, eps) -> tuple:
-    """One weight's float32 ADADELTA step given its gradient; a zero gradient leaves it alone.
-
-    The weight itself needs no test (``w + step * 0`` is ``w``): a masked store costs more.
-    """
-    g2 = grad * grad
-    new_eg = rho * eg + omr * g2
-    step = np.sqrt((edx + eps) / (new_eg + eps))
-    new_edx = rho * edx + omr * step * step * g2
-    keep = grad != np.float32(0.0)
-    return w + step * grad, new_edx if keep else edx, new_eg if keep else eg
-
-
 #: Gradients a run of units fills at most (float32 scratch that stays in the L1 cache).
 RUN_GRADIENTS = 4096
 
@@ -771,7 +758,10 @@ def _adadelta_runs_f32(W, Wacc, a, gvec, rows, cols, wstart, rho, eps, sums, gra
         edx = Wacc[first : first + n]
         eg = Wacc[n_w + first : n_w + first + n]
         for k in range(n):
-            wv[k], edx[k], eg[k] = _adadelta_grad_f32(wv[k], edx[k], eg[k], grads[k], rho, omr, eps)
+            grad = grads[k]
+            wv[k], edx[k], eg[k], _ = _adadelta_step_f32(
+                wv[k], edx[k], eg[k], grad, grad != np.float32(0.0), rho, omr, eps
+            )
 
 
 @nb.njit(**_FAST_JIT)
