@@ -20,6 +20,7 @@ import numba as nb
 import numpy as np
 
 from tabdl.distributions import EXP_CLAMP
+from tabdl.engines.h2o_dot import h2o_dot_blocks
 from tabdl.rng import (
     dropout_seed,
     next_bytes,
@@ -57,7 +58,7 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
 _FAST_JIT = {**_JIT, "fastmath": True}
 # Helpers called per weight or per small unit are inlined: numba passes every array argument as a
 # struct by value, which costs more than the arithmetic of a small unit. The exact kernels' loops over
-# a unit's weights are not (``_adadelta_vector``, ``_dot_h2o_order_dense``, ``_propagate``): compiled
+# a unit's weights are not (``_adadelta_vector``, ``_propagate``): compiled
 # on their own they vectorise; inlined into the row's large function, LLVM left them about three
 # times slower.
 _INLINE = {**_JIT, "inline": "always"}
@@ -172,29 +173,14 @@ def _dot_h2o_order(
     return res
 
 
-@nb.njit(**_JIT)
+@nb.njit(**_INLINE)
 def _dot_h2o_order_dense(
     w: np.ndarray, wstart: np.int64, a: np.ndarray, astart: np.int64, cols: np.int64
 ) -> float:
-    """Dense ``_dot_h2o_order``: eight independent partial sums (one SIMD lane each), then the tail."""
-    extra = cols - cols % 8
-    ws = w[wstart : wstart + cols]  # slices: indices that are provably non-negative vectorise
-    acts = a[astart : astart + cols]
-    p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
-    for c in range(0, extra, 8):
-        p0 += np.float64(ws[c]) * acts[c]
-        p1 += np.float64(ws[c + 1]) * acts[c + 1]
-        p2 += np.float64(ws[c + 2]) * acts[c + 2]
-        p3 += np.float64(ws[c + 3]) * acts[c + 3]
-        p4 += np.float64(ws[c + 4]) * acts[c + 4]
-        p5 += np.float64(ws[c + 5]) * acts[c + 5]
-        p6 += np.float64(ws[c + 6]) * acts[c + 6]
-        p7 += np.float64(ws[c + 7]) * acts[c + 7]
-    res = 0.0
-    res += p0 + p1 + p2 + p3
-    res += p4 + p5 + p6 + p7
-    for c in range(extra, cols):
-        res += np.float64(ws[c]) * acts[c]
+    """Dense ``_dot_h2o_order``: the eight partial sums as one vector (``h2o_dot_blocks``), then the tail."""
+    res = h2o_dot_blocks(w, wstart, a, astart, cols // 8)
+    for c in range(cols - cols % 8, cols):
+        res += np.float64(w[wstart + c]) * a[astart + c]
     return res
 
 
@@ -405,6 +391,58 @@ def _unit_start(layer, r, cols, channels, woff, aoff, maxk) -> tuple:
 
 
 @nb.njit(**_INLINE)
+def _sum_eight_units(
+    g2: np.ndarray, width: np.int64, sums: np.ndarray, ids: np.ndarray, count
+) -> None:
+    """Sum the squared gradients of up to eight units into their bias rates' sums.
+
+    ``g2`` holds the units' squared gradients one after the other, ``width`` each; the sum of the
+    j-th goes to ``sums[ids[j]]`` for ``j < count``. Each sum is sequential in H2O's column order;
+    the eight run side by side so that they overlap (a skipped weight's squared gradient is stored
+    as +0.0, which leaves a sum exact). With ``count < 8`` the other chains sum whatever follows
+    in ``g2``, which must hold eight units.
+    """
+    u0 = g2[:width]
+    u1 = g2[width : 2 * width]
+    u2 = g2[2 * width : 3 * width]
+    u3 = g2[3 * width : 4 * width]
+    u4 = g2[4 * width : 5 * width]
+    u5 = g2[5 * width : 6 * width]
+    u6 = g2[6 * width : 7 * width]
+    u7 = g2[7 * width : 8 * width]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    for k in range(width):
+        s0 += u0[k]
+        s1 += u1[k]
+        s2 += u2[k]
+        s3 += u3[k]
+        s4 += u4[k]
+        s5 += u5[k]
+        s6 += u6[k]
+        s7 += u7[k]
+    chains = (s0, s1, s2, s3, s4, s5, s6, s7)
+    for j in range(min(count, 8)):
+        sums[ids[j]] = chains[j]
+
+
+@nb.njit(**_INLINE)
+def _flush_bias_rates(g2, width, sums, ids, pending, keep) -> np.int64:
+    """Sum the bias rates of the ``pending`` units whose squared gradients wait in ``g2``.
+
+    Whole groups of eight are summed; with ``keep`` a last partial group waits for more units
+    (moved to the front of ``g2`` and ``ids``), otherwise it is summed too. Returns how many wait.
+    """
+    done = pending - pending % 8 if keep else pending
+    for j in range(0, done, 8):
+        _sum_eight_units(g2[j * width :], width, sums, ids[j:], done - j)
+    rest = pending - done
+    if rest > 0 and done > 0:
+        g2[: rest * width] = g2[done * width : pending * width]
+        ids[:rest] = ids[done:pending]
+    return rest
+
+
+@nb.njit(**_INLINE)
 def _adadelta_layer(
     layer,
     gvec,
@@ -433,7 +471,7 @@ def _adadelta_layer(
     """
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
-    gw, gpa, g2all, gdx, gg, avg, gea, e32, grads32 = work
+    gw, gpa, g2all, gdx, gg, avg, gea, e32, grads32, grads64, inputs64, unit_ids = work
     ea_w, ea_b = elastic
     lam = cfg_f[F_ELASTIC] if ea_w.shape[0] > 0 else 0.0
     rows = units[layer + 1]
@@ -475,49 +513,62 @@ def _adadelta_layer(
                     E[a_in + c] += g * np.float64(W[row_start + channels * c])
     if not exact:
         avg[:rows] = 0.0
-    for r in range(rows if exact or n_gather > 0 else 0):
+    runs = exact and n_gather == 0 and cols < EXACT_RUN_MAX_INPUTS
+    if runs:  # a dense layer of narrow units: runs of units as flat vectors
+        _adadelta_runs_exact(W, Wacc, A, a_in, gvec, rows, cols, woff[layer], fast, shortcut, l1, l2,
+                             rho, eps, lam, ea_w, avg, grads64, inputs64, g2all, unit_ids)  # fmt: skip
+    pending = 0  # updated units whose bias rates are not summed yet (exact)
+    for r in range(rows if n_gather > 0 or (exact and not runs) else 0):
         g = gvec[r]
-        if shortcut and g == 0.0:
-            continue
-        k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
-        g2 = g2all[r * width : (r + 1) * width]
-        if n_gather > 0 and not exact and channels == 1:  # the one-hot slots, in place, float32
-            for k in range(n_gather):
-                widx = row_start + channels * (in_idx[k] if sparse else k)
-                w = W[widx]
-                pull = np.float32(lam * (w - ea_w[widx])) if lam != 0.0 else np.float32(0.0)
-                W[widx], Wacc[widx], Wacc[n_w + widx], g2w = _adadelta_f32(
-                    w, Wacc[widx], Wacc[n_w + widx],
-                    np.float32(A[a_in + (in_idx[k] if sparse else k)]), np.float32(g),
-                    np.float32(l1), np.float32(l2), rho, np.float32(1.0) - rho, eps, fast, pull,
-                )  # fmt: skip
-                avg[r] += g2w
-        elif n_gather > 0:
-            for k in range(n_gather):
-                c = in_idx[k] if sparse else k
-                widx = row_start + channels * c
-                gw[k] = W[widx]
-                gdx[k] = Wacc[widx]
-                gg[k] = Wacc[n_w + widx]
-                gpa[k] = A[a_in + c]
-                if lam != 0.0:
-                    gea[k] = ea_w[widx]
-            _adadelta_vector(n_gather, g, fast, l1, l2, rho, eps, gw, gpa, g2, gdx, gg, lam, gea)
-            for k in range(n_gather):
-                widx = row_start + channels * (in_idx[k] if sparse else k)
-                W[widx] = gw[k]
-                Wacc[widx] = gdx[k]
-                Wacc[n_w + widx] = gg[k]
-            if not exact:  # Maxout's interleaved channels: gathered, then H2O's vector arithmetic
+        if not (shortcut and g == 0.0):
+            k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
+            g2 = g2all[pending * width : (pending + 1) * width]
+            if not exact and channels == 1:  # the one-hot slots, in place, float32
                 for k in range(n_gather):
-                    avg[r] += g2[k]
-        if exact and n_dense > 0:
-            first = row_start + dense_from
-            ea = ea_w[first : first + n_dense] if lam != 0.0 else gea
-            _adadelta_vector(n_dense, g, fast, l1, l2, rho, eps, W[first : first + n_dense],
-                             A[a_in + dense_from : a_in + cols], g2[n_gather:],
-                             Wacc[first : first + n_dense],
-                             Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
+                    widx = row_start + channels * (in_idx[k] if sparse else k)
+                    w = W[widx]
+                    pull = np.float32(lam * (w - ea_w[widx])) if lam != 0.0 else np.float32(0.0)
+                    W[widx], Wacc[widx], Wacc[n_w + widx], g2w = _adadelta_f32(
+                        w, Wacc[widx], Wacc[n_w + widx],
+                        np.float32(A[a_in + (in_idx[k] if sparse else k)]), np.float32(g),
+                        np.float32(l1), np.float32(l2), rho, np.float32(1.0) - rho, eps, fast, pull,
+                    )  # fmt: skip
+                    avg[r] += g2w
+            else:  # gathered, then H2O's vector arithmetic (exact, or Maxout's interleaved channels)
+                for k in range(n_gather):
+                    c = in_idx[k] if sparse else k
+                    widx = row_start + channels * c
+                    gw[k] = W[widx]
+                    gdx[k] = Wacc[widx]
+                    gg[k] = Wacc[n_w + widx]
+                    gpa[k] = A[a_in + c]
+                    if lam != 0.0:
+                        gea[k] = ea_w[widx]
+                _adadelta_vector(n_gather, g, gpa, gpa, fast, l1, l2, rho, eps, gw, g2, gdx, gg,
+                                 lam, gea)  # fmt: skip
+                for k in range(n_gather):
+                    widx = row_start + channels * (in_idx[k] if sparse else k)
+                    W[widx] = gw[k]
+                    Wacc[widx] = gdx[k]
+                    Wacc[n_w + widx] = gg[k]
+                if not exact:
+                    for k in range(n_gather):
+                        avg[r] += g2[k]
+            if exact and n_dense > 0:  # the numeric inputs after the gathered one-hot slots
+                first = row_start + dense_from
+                inputs = A[a_in + dense_from : a_in + cols]
+                ea = ea_w[first : first + n_dense] if lam != 0.0 else gea
+                _adadelta_vector(n_dense, g, inputs, inputs, fast, l1, l2, rho, eps,
+                                 W[first : first + n_dense], g2[n_gather:],
+                                 Wacc[first : first + n_dense],
+                                 Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
+            if exact:
+                unit_ids[pending] = r
+                pending += 1
+                if pending == 8:
+                    pending = _flush_bias_rates(g2all, width, avg, unit_ids, pending, False)
+    if exact and pending > 0:
+        _flush_bias_rates(g2all, width, avg, unit_ids, pending, False)
     if not exact and n_dense > 0:
         # the inputs that the forward pass gathered (fast_mode off) have no float32 copy yet
         if layer == 0 and dense_from < num_start:
@@ -525,38 +576,6 @@ def _adadelta_layer(
                 A32[a_in + c] = np.float32(A[a_in + c])
         _adadelta_dense_f32(W, Wacc, A32, gvec, rows, cols, woff[layer], a_in, dense_from, shortcut,
                             fast, l1, l2, rho, eps, lam, ea_w, avg, grads32)  # fmt: skip
-    # The bias rates' sums in H2O's column order, eight units at a time so that the eight sequential
-    # sums overlap (a skipped weight's squared gradient is stored as +0.0, which leaves a sum
-    # exact). A last block shorter than eight reads spare slots: the buffer holds eight units more,
-    # and ``avg`` eight sums more, than a layer needs.
-    for r0 in range(0, rows if exact else 0, 8):
-        base = r0 * width
-        u0 = g2all[base : base + width]
-        u1 = g2all[base + width : base + 2 * width]
-        u2 = g2all[base + 2 * width : base + 3 * width]
-        u3 = g2all[base + 3 * width : base + 4 * width]
-        u4 = g2all[base + 4 * width : base + 5 * width]
-        u5 = g2all[base + 5 * width : base + 6 * width]
-        u6 = g2all[base + 6 * width : base + 7 * width]
-        u7 = g2all[base + 7 * width : base + 8 * width]
-        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-        for k in range(width):
-            s0 += u0[k]
-            s1 += u1[k]
-            s2 += u2[k]
-            s3 += u3[k]
-            s4 += u4[k]
-            s5 += u5[k]
-            s6 += u6[k]
-            s7 += u7[k]
-        avg[r0] = s0
-        avg[r0 + 1] = s1
-        avg[r0 + 2] = s2
-        avg[r0 + 3] = s3
-        avg[r0 + 4] = s4
-        avg[r0 + 5] = s5
-        avg[r0 + 6] = s6
-        avg[r0 + 7] = s7
     plain_biases = channels == 1 and not cfg_i[I_RESCALE] and not cfg_i[I_SPARSITY]
     if plain_biases and ea_b.shape[0] == 0:
         _adadelta_biases_f64(B, Bacc, boff[layer], gvec, avg, rows, cols, shortcut, exact, cfg_f)
@@ -600,35 +619,104 @@ def _propagate_f32(E, e32, a_in, cols, W, wstart, gvec, rows, shortcut) -> None:
         E[a_in + c] += np.float64(e[c])
 
 
-@nb.njit(**_JIT)
-def _adadelta_vector(n, g, fast, l1, l2, rho, eps, wv, pa, g2buf, edx, eg, lam, ea) -> None:
-    """ADADELTA on contiguous vectors of one unit's weights ``wv`` and accumulators, in place.
+@nb.njit(**_INLINE)
+def _adadelta_step_exact(w, edx, eg, grad, keep, rho, omr, eps) -> tuple:
+    """Apply H2O's ADADELTA rule to one weight, given its float64 gradient (the exact kernels').
 
-    The arithmetic per element is H2O's (float32 state, float64 intermediates, ``approxSqrt``), in
-    one loop simple enough for LLVM to vectorise. Leaves each weight's squared gradient in
-    ``g2buf`` (+0.0 where ``fast_mode`` skips it).
+    H2O's arithmetic: float32 state, float64 intermediates, ``approxSqrt``. Returns the new weight,
+    E[dx^2] and E[g^2], and the squared gradient that the bias rate sums; a weight that is not
+    ``keep`` (``fast_mode`` leaves it alone) keeps all three, and its squared gradient is +0.0.
+    """
+    g2 = grad * grad
+    new_eg = np.float32(np.float64(rho * eg) + np.float64(omr) * g2)
+    step = _approx_sqrt_f(np.float32(edx + eps) / np.float32(new_eg + eps))
+    scaled = np.float64(np.float32(np.float32(omr * step) * step))
+    new_edx = np.float32(np.float64(rho * edx) + scaled * g2)
+    new_w = np.float32(np.float64(w) + np.float64(step) * grad)
+    if not keep:
+        return w, edx, eg, 0.0
+    return new_w, new_edx, new_eg, g2
+
+
+@nb.njit(**_JIT)
+def _adadelta_vector(n, g, ga, pa, fast, l1, l2, rho, eps, wv, g2buf, edx, eg, lam, ea) -> None:
+    """ADADELTA on contiguous vectors of weights ``wv`` and their accumulators, in place.
+
+    Weight k's gradient is ``g * ga[k]`` and its input ``pa[k]``, which ``fast_mode`` tests for 0:
+    for one unit, ``g`` is the unit's gradient and ``ga`` and ``pa`` its inputs; for a run of
+    units, ``g`` is 1 and ``ga`` holds each weight's product of its unit's gradient and its input
+    (``1.0 * x == x``, exactly). Each element gets
+    ``_adadelta_step_exact``, in loops simple enough for LLVM to vectorise: one without L1, L2
+    and elastic averaging (the common case, about a quarter faster), one with them. Leaves each
+    weight's squared gradient in ``g2buf`` (+0.0 where ``fast_mode`` skips it).
     """
     omr = np.float32(1.0) - rho
+    if l1 == 0.0 and l2 == 0.0 and lam == 0.0:
+        for k in range(n):
+            wv[k], edx[k], eg[k], g2buf[k] = _adadelta_step_exact(
+                wv[k], edx[k], eg[k], g * ga[k], not fast or pa[k] != 0.0, rho, omr, eps
+            )
+        return
     regularised = l1 != 0.0 or l2 != 0.0
     for k in range(n):
         w = np.float64(wv[k])
-        grad = g * pa[k]
+        grad = g * ga[k]
         if regularised:
             grad = grad - _sign(w) * l1 - w * l2
         if lam != 0.0:  # elastic averaging: pull towards the consensus weight
             grad = grad - lam * (w - np.float64(ea[k]))
-        kept = not fast or pa[k] != 0.0
-        g2 = grad * grad
-        old_edx = edx[k]
-        new_eg = np.float32(np.float64(rho * eg[k]) + np.float64(omr) * g2)
-        step = _approx_sqrt_f(np.float32(old_edx + eps) / np.float32(new_eg + eps))
-        scaled = np.float64(np.float32(np.float32(omr * step) * step))
-        new_edx = np.float32(np.float64(rho * old_edx) + scaled * g2)
-        new_w = np.float32(w + np.float64(step) * grad)
-        g2buf[k] = g2 if kept else 0.0  # what the bias rate sums (a skipped weight adds +0.0)
-        eg[k] = new_eg if kept else eg[k]
-        edx[k] = new_edx if kept else old_edx
-        wv[k] = new_w if kept else wv[k]
+        wv[k], edx[k], eg[k], g2buf[k] = _adadelta_step_exact(
+            wv[k], edx[k], eg[k], grad, not fast or pa[k] != 0.0, rho, omr, eps
+        )
+
+
+@nb.njit(**_JIT)
+def _adadelta_runs_exact(
+    W, Wacc, A, a_in, gvec, rows, cols, wstart, fast, shortcut, l1, l2, rho, eps, lam, ea_w,
+    sums, grads, inputs, g2, ids,
+) -> None:  # fmt: skip
+    """H2O's ADADELTA for the weights of a dense layer's units, and the sums of their bias rates.
+
+    Consecutive updated units (a run; ``shortcut`` skips units whose gradient is 0) hold
+    consecutive weights, so a run is one ``_adadelta_vector`` call over a flat vector, up to as
+    many units as the scratch vectors ``grads`` and ``inputs`` hold. One call per unit cost about
+    as much as the arithmetic of a 50-input unit. Each weight's gradient is ``g_r * a_c`` and its
+    input ``a_c``, tiled per unit into the scratch vectors. The squared gradients of the runs
+    collect in ``g2`` (``ids`` records their units) until ``_flush_bias_rates`` sums them into
+    ``sums``, eight units at a time: summing each short run by itself cost as much as eight units.
+    """
+    n_w = W.shape[0]
+    acts = A[a_in : a_in + cols]
+    chunk = max(1, EXACT_RUN // cols)
+    capacity = g2.shape[0] // cols - 8  # units whose squared gradients g2 holds, and eight spare
+    pending = 0
+    r = 0
+    while r < rows:
+        if shortcut and gvec[r] == 0.0:
+            r += 1
+            continue
+        stop = r + 1
+        while stop < rows and stop - r < chunk and not (shortcut and gvec[stop] == 0.0):
+            stop += 1
+        for j in range(stop - r):
+            g = gvec[r + j]
+            unit_grads = grads[j * cols : (j + 1) * cols]
+            unit_inputs = inputs[j * cols : (j + 1) * cols]
+            for c in range(cols):
+                unit_grads[c] = g * acts[c]
+                unit_inputs[c] = acts[c]
+            ids[pending + j] = r + j
+        n = (stop - r) * cols
+        first = wstart + r * cols
+        ea = ea_w[first : first + n] if lam != 0.0 else ea_w
+        _adadelta_vector(n, 1.0, grads, inputs, fast, l1, l2, rho, eps, W[first : first + n],
+                         g2[pending * cols : pending * cols + n], Wacc[first : first + n],
+                         Wacc[n_w + first : n_w + first + n], lam, ea)  # fmt: skip
+        pending += stop - r
+        if pending + chunk > capacity:
+            pending = _flush_bias_rates(g2, cols, sums, ids, pending, True)
+        r = stop
+    _flush_bias_rates(g2, cols, sums, ids, pending, False)
 
 
 @nb.njit(**{**_FAST_JIT, "inline": "always"})
@@ -720,6 +808,11 @@ def _adadelta_dense_f32(
 
 #: Gradients a run of units fills at most (float32 scratch that stays in the L1 cache).
 RUN_GRADIENTS = 4096
+#: The exact kernels update runs of units of fewer inputs than this as one vector, tiling each
+#: weight's gradient and input into scratch vectors of EXACT_RUN elements (small enough that they
+#: stay in the L1 cache). Wider units go one call per unit: their call costs less than the tiling.
+EXACT_RUN = 1024
+EXACT_RUN_MAX_INPUTS = 256
 
 
 @nb.njit(**_FAST_JIT)
@@ -1124,27 +1217,22 @@ def train_chunk(
     all_idx = np.arange(max(units[0], max_units))
     psum = np.zeros(8, dtype=np.float64)
     width = max(units[0], max_units)
-    row_numerics = numeric.shape[1]  # numeric inputs a row can set
-    if sp_ptr.shape[0] > 0:
-        row_numerics = 0
-        for row in range(start, stop):
-            row_numerics = max(row_numerics, sp_ptr[row + 1] - sp_ptr[row])
-    layer_width = 1
-    for layer in range(n_layers):
-        cols_used = units[layer] if layer > 0 else cat_slots.shape[1] + row_numerics + 1
-        if not cfg_i[I_FAST]:
-            cols_used = units[layer]
-        layer_width = max(layer_width, units[layer + 1] * cols_used)
+    run = max(RUN_GRADIENTS, 8 * width)  # the longest run of units that the kernels update at once
     work = (
         np.zeros(width, dtype=np.float32),  # gathered weights
         np.zeros(width),  # gathered previous activations
-        np.zeros(layer_width + 8 * width),  # squared gradients of a layer, unit after unit
+        np.zeros(run + 8 * width),  # squared gradients of a run of units, or of eight units
         np.zeros(width, dtype=np.float32),  # gathered E[dx^2]
         np.zeros(width, dtype=np.float32),  # gathered E[g^2]
         np.zeros(max_units + 8),  # per-unit sums of squared gradients
         np.zeros(width, dtype=np.float32),  # gathered consensus weights (elastic averaging)
         np.zeros(width, dtype=np.float32),  # a layer's propagated error in float32 (fast)
-        np.zeros(max(RUN_GRADIENTS, width), dtype=np.float32),  # a run of units' gradients (fast)
+        np.zeros(run, dtype=np.float32),  # a run of units' gradients (fast)
+        np.zeros(EXACT_RUN),  # a run of units' gradients (exact)
+        np.zeros(EXACT_RUN),  # a run of units' inputs, tiled (exact)
+        np.zeros(
+            max_units + 8, dtype=np.int64
+        ),  # the units of squared gradients in waiting (exact)
     )
     gvec = np.zeros(max_units)
     g = np.zeros(2, dtype=np.uint64)
