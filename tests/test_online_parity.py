@@ -134,6 +134,20 @@ BIT_EXACT = {
     # observation weights: importance sampling, and H2O's weighted statistics (zero weights left out)
     "K2_weights": ("trainD", "y", dict(BASE_D, weights_column="wt")),
     "K3_zero_weights": ("trainD_w0", "y", dict(BASE_D, weights_column="wt")),
+    # wide layers (260 inputs, 257 units): the eight-column vector blocks of the dot product and the
+    # one-call-per-unit update of units with 256 inputs or more (tools/make_wide_fixture.py)
+    "W1_wide": (
+        "trainW",
+        "y",
+        dict(
+            x=[f"x{j}" for j in range(260)],
+            hidden=[257, 9],
+            epochs=1.0,
+            seed=21,
+            activation="Rectifier",
+            reproducible=True,
+        ),
+    ),
     # H2O's momentum as it trains: the constant H2O_MOMENTUM
     "shared/C3_sgd": (
         "trainC",
@@ -165,7 +179,9 @@ BIT_EXACT = {
 
 def _train(data: str, y: str, params: dict) -> tabdl.DeepLearningEstimator:
     frame = pd.read_csv(TRAIN / f"{data}_h2o_parsed.csv", dtype={"c1": str, "yc": str})
-    return tabdl.DeepLearningEstimator(**params).train(x=X, y=y, training_frame=frame)
+    params = dict(params)
+    x = params.pop("x", X)
+    return tabdl.DeepLearningEstimator(**params).train(x=x, y=y, training_frame=frame)
 
 
 def _ulps(ours: np.ndarray, theirs: np.ndarray) -> int:

@@ -58,9 +58,8 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
 _FAST_JIT = {**_JIT, "fastmath": True}
 # Helpers called per weight or per small unit are inlined: numba passes every array argument as a
 # struct by value, which costs more than the arithmetic of a small unit. The exact kernels' loops over
-# a unit's weights are not (``_adadelta_vector``, ``_propagate``): compiled
-# on their own they vectorise; inlined into the row's large function, LLVM left them about three
-# times slower.
+# weights are not (``_adadelta_vector``, ``_adadelta_runs_exact``, ``_propagate``): compiled on their
+# own they vectorise; inlined into the row's large function, LLVM left them about three times slower.
 _INLINE = {**_JIT, "inline": "always"}
 
 
@@ -500,17 +499,16 @@ def _adadelta_layer(
     width = n_gather + n_dense
     if layer > 0 and not exact and channels == 1:
         _propagate_f32(E, e32, a_in, cols, W, woff[layer], gvec, rows, shortcut)
-    elif layer > 0:  # propagate the error with the pre-update weights, unit after unit
+    elif layer > 0 and channels == 1:  # propagate the error with the pre-update weights
+        _propagate(E, a_in, cols, W, woff[layer], gvec, rows, shortcut)
+    elif layer > 0:  # Maxout: the winning channel's weights, unit after unit
         for r in range(rows):
             g = gvec[r]
             if shortcut and g == 0.0:
                 continue
             k_win, row_start = _unit_start(layer, r, cols, channels, woff, aoff, maxk)
-            if channels == 1:
-                _propagate(E[a_in : a_in + cols], W[row_start : row_start + cols], g)
-            else:
-                for c in range(cols):
-                    E[a_in + c] += g * np.float64(W[row_start + channels * c])
+            for c in range(cols):
+                E[a_in + c] += g * np.float64(W[row_start + channels * c])
     if not exact:
         avg[:rows] = 0.0
     runs = exact and n_gather == 0 and cols < EXACT_RUN_MAX_INPUTS
@@ -594,9 +592,20 @@ def _adadelta_layer(
 
 
 @nb.njit(**_JIT)
-def _propagate(e: np.ndarray, w: np.ndarray, g: float) -> None:
-    for c in range(e.shape[0]):
-        e[c] += g * np.float64(w[c])
+def _propagate(E, a_in, cols, W, wstart, gvec, rows, shortcut) -> None:
+    """Add the error that a layer's ``rows`` units send back to its ``cols`` inputs, exactly.
+
+    Unit after unit, with the pre-update weights: H2O's order of additions into each column. One
+    call per layer; each unit's loop over the columns is one vectorised pass.
+    """
+    e = E[a_in : a_in + cols]
+    for r in range(rows):
+        g = gvec[r]
+        if shortcut and g == 0.0:
+            continue
+        w = W[wstart + r * cols : wstart + (r + 1) * cols]
+        for c in range(cols):
+            e[c] += g * np.float64(w[c])
 
 
 @nb.njit(**_FAST_JIT)
