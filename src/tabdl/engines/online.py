@@ -425,23 +425,6 @@ def _sum_eight_units(
 
 
 @nb.njit(**_INLINE)
-def _flush_bias_rates(g2, width, sums, ids, pending, keep) -> np.int64:
-    """Sum the bias rates of the ``pending`` units whose squared gradients wait in ``g2``.
-
-    Whole groups of eight are summed; with ``keep`` a last partial group waits for more units
-    (moved to the front of ``g2`` and ``ids``), otherwise it is summed too. Returns how many wait.
-    """
-    done = pending - pending % 8 if keep else pending
-    for j in range(0, done, 8):
-        _sum_eight_units(g2[j * width :], width, sums, ids[j:], done - j)
-    rest = pending - done
-    if rest > 0 and done > 0:
-        g2[: rest * width] = g2[done * width : pending * width]
-        ids[:rest] = ids[done:pending]
-    return rest
-
-
-@nb.njit(**_INLINE)
 def _adadelta_layer(
     layer,
     gvec,
@@ -563,9 +546,10 @@ def _adadelta_layer(
                 unit_ids[pending] = r
                 pending += 1
                 if pending == 8:
-                    pending = _flush_bias_rates(g2all, width, avg, unit_ids, pending, False)
+                    _sum_eight_units(g2all, width, avg, unit_ids, pending)
+                    pending = 0
     if exact and pending > 0:
-        _flush_bias_rates(g2all, width, avg, unit_ids, pending, False)
+        _sum_eight_units(g2all, width, avg, unit_ids, pending)
     if not exact and n_dense > 0:
         # the inputs that the forward pass gathered (fast_mode off) have no float32 copy yet
         if layer == 0 and dense_from < num_start:
@@ -693,7 +677,7 @@ def _adadelta_units_exact(
     weights. One call per unit cost about as much as the arithmetic of a 50-input unit (1.0 ns a
     weight here, against 2.3 one call per unit). ``shortcut`` skips units whose gradient is 0. The
     squared gradients of eight updated units collect in ``g2`` (``ids`` records the units), then
-    ``_flush_bias_rates`` sums them into ``sums``.
+    ``_sum_eight_units`` sums them into ``sums``.
     """
     n_w = W.shape[0]
     pa = A[a_in : a_in + cols]
@@ -710,8 +694,10 @@ def _adadelta_units_exact(
         ids[pending] = r
         pending += 1
         if pending == 8:
-            pending = _flush_bias_rates(g2, cols, sums, ids, pending, False)
-    _flush_bias_rates(g2, cols, sums, ids, pending, False)
+            _sum_eight_units(g2, cols, sums, ids, pending)
+            pending = 0
+    if pending > 0:
+        _sum_eight_units(g2, cols, sums, ids, pending)
 
 
 @nb.njit(**{**_FAST_JIT, "inline": "always"})
@@ -1217,9 +1203,7 @@ def train_chunk(
         np.zeros(width, dtype=np.float32),  # gathered consensus weights (elastic averaging)
         np.zeros(width, dtype=np.float32),  # a layer's propagated error in float32 (fast)
         np.zeros(max(RUN_GRADIENTS, width), dtype=np.float32),  # a run of units' gradients (fast)
-        np.zeros(
-            max_units + 8, dtype=np.int64
-        ),  # the units of squared gradients in waiting (exact)
+        np.zeros(8, dtype=np.int64),  # the units whose squared gradients wait in g2all
     )
     gvec = np.zeros(max_units)
     g = np.zeros(2, dtype=np.uint64)
