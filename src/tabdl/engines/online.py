@@ -446,10 +446,12 @@ def _adadelta_layer(
     """ADADELTA update of one layer's weights and biases, given the units' gradients ``gvec``.
 
     Exact (``reproducible``): H2O's per-unit arithmetic, reorganised. The error is propagated unit
-    after unit (H2O's order of additions into each column), each unit's weights are updated as
-    vectors, and the per-unit sums of squared gradients (the bias rates) are summed in H2O's column
-    order, eight units at a time so that the independent sums overlap. Otherwise the float32
-    kernels, which read the float32 copies of the activations ``A32`` that the forward pass left.
+    after unit (H2O's order of additions into each column, ``_propagate``), each unit's weights are
+    updated as vectors (a dense layer's in ``_adadelta_units_exact``; one-hot slots and Maxout
+    channels gathered here, unit by unit), and the per-unit sums of squared gradients (the bias
+    rates) are summed in H2O's column order, eight updated units at a time so that the independent
+    sums overlap (``_sum_eight_units``). Otherwise the float32 kernels, which read the float32
+    copies of the activations ``A32`` that the forward pass left.
     """
     units, woff, boff, aoff, act, mult, drop = net
     W, B, Wacc, Bacc, Wm, Bm = state
