@@ -18,6 +18,7 @@ import torch
 import tabdl
 from tabdl.encoding import encode_training
 from tabdl.engines import batch
+from tabdl.engines.online import OUT_SOFTMAX
 from tabdl.errors import DataError, ParameterError
 from tabdl.training import prepare
 from tabdl.training.fit import _initial_state
@@ -89,7 +90,7 @@ def test_one_batch_step_equals_the_mean_of_the_online_engines_row_steps(y, extra
     state = copy.deepcopy(start)
     network = batch._Network(state, config, p, torch.device("cpu"))
     network.load(state, setup.datainfo.num_start)
-    device_rows = batch._DeviceRows.of(rows, torch.device("cpu"))
+    device_rows = batch._DeviceRows.of(rows, torch.device("cpu"), network.out_kind == OUT_SOFTMAX)
     generator = torch.Generator().manual_seed(0)
     rates = [float(rate)] * (len(setup.spec.units) - 1)
     network.step(device_rows, torch.arange(n), rates, 0.0, generator)
@@ -155,6 +156,23 @@ def test_momentum_sgd_and_a_checkpoint_restart_continue_training():
     assert not np.array_equal(more.weights(0), first.weights(0))
 
 
+@pytest.mark.parametrize(("y", "classifier"), [("CAPSULE", True), ("PSA_raw", False)])
+def test_device_rows_hold_class_indices_for_a_classifier_only(y, classifier):
+    """The int64 copy of the response is a classifier's class indices; a regression has none."""
+    data = _frame()
+    setup = prepare(dict(hidden=[3], seed=1, mini_batch_size=8), ["AGE", "RACE"], y, data)
+    p = setup.params
+    config = engine_config(setup.spec, p, p["seed"], setup.problem.category, (0.0, 1.0, False))
+    network = batch._Network(_initial_state(setup), config, p, torch.device("cpu"))
+    assert (network.out_kind == OUT_SOFTMAX) is classifier
+    rows = encode_training(setup.datainfo, setup.frame)
+    device_rows = batch._DeviceRows.of(rows, torch.device("cpu"), classifier)
+    if classifier:
+        np.testing.assert_array_equal(device_rows.classes.numpy(), rows.response.astype(np.int64))
+    else:
+        assert device_rows.classes is None
+
+
 def test_only_the_categorical_rows_a_batch_touches_are_updated():
     data = PROSTATE.head(64).assign(ID=lambda d: d["ID"].astype(str))  # 64 levels, one per row
     params = dict(hidden=[4], l1=1e-3, l2=1e-3, seed=1, mini_batch_size=8)
@@ -167,8 +185,8 @@ def test_only_the_categorical_rows_a_batch_touches_are_updated():
     network = batch._Network(state, config, p, torch.device("cpu"))
     network.load(state, setup.datainfo.num_start)
     batch_rows = torch.arange(8)
-    network.step(batch._DeviceRows.of(rows, torch.device("cpu")), batch_rows, [0.0, 0.0], 0.0,
-                 torch.Generator().manual_seed(0))  # fmt: skip
+    network.step(batch._DeviceRows.of(rows, torch.device("cpu"), False), batch_rows, [0.0, 0.0],
+                 0.0, torch.Generator().manual_seed(0))  # fmt: skip
     network.store(state)
     changed = np.any(state.weights[0] != start.weights[0], axis=0)[: setup.datainfo.num_start]
     touched = set(rows.inputs.cat_slots[:8, 0].tolist())
@@ -214,7 +232,7 @@ def _batch_step(setup, p, rows, config, state, steps_before: int):
     network = batch._Network(state, config, p, torch.device("cpu"))
     network.load(state, setup.datainfo.num_start)
     network.optimiser.steps = steps_before
-    device_rows = batch._DeviceRows.of(rows, torch.device("cpu"))
+    device_rows = batch._DeviceRows.of(rows, torch.device("cpu"), network.out_kind == OUT_SOFTMAX)
     rates = [float(np.float32(p["rate"]))] * (len(setup.spec.units) - 1)
     network.step(device_rows, torch.arange(rows.inputs.nrows), rates, 0.0, torch.Generator())
     network.store(state)

@@ -595,11 +595,12 @@ class _DeviceRows:
     response: torch.Tensor
     offset: torch.Tensor
     weights: torch.Tensor
-    classes: torch.Tensor  # the response as int64: a classifier's class indices
+    classes: torch.Tensor | None  # the response as int64 class indices (classifiers only)
     unit_weights: bool  # every observation weight is 1
 
     @classmethod
-    def of(cls, rows: TrainingRows, device: torch.device) -> _DeviceRows:
+    def of(cls, rows: TrainingRows, device: torch.device, classifier: bool) -> _DeviceRows:
+        """Move ``rows`` to ``device``; ``classifier`` adds the response as class indices."""
         inputs = rows.inputs
         n = inputs.nrows
         slots = inputs.cat_slots
@@ -628,7 +629,7 @@ class _DeviceRows:
             put(response, torch.float32),
             put(offset, torch.float32),
             put(rows.weights, torch.float32),
-            put(response, torch.int64),
+            put(response, torch.int64) if classifier else None,
             bool(np.all(rows.weights == 1.0)),
         )
 
@@ -697,13 +698,13 @@ def _train(state, rows, p, config, on_iteration, device, parts) -> NetworkState:
     usable = np.flatnonzero(rows.usable)
     if usable.size == 0 and out is None:
         raise DataError("no training row can train (missing responses, Skip or zero weights)")
-    data = _DeviceRows.of(rows, device)
+    network = _Network(state, config, p, device)
+    data = _DeviceRows.of(rows, device, network.out_kind == online.OUT_SOFTMAX)
     index = torch.as_tensor(usable, dtype=torch.int64, device=device)
     generator = torch.Generator(device=device)
     offset = 0 if out is None else out.row_offset
     generator.manual_seed((int(p["seed"]) + BATCH_SEED + state.processed + offset) % (1 << 63))
     num_start = int(state.spec.units[0] - rows.inputs.numeric.shape[1])
-    network = _Network(state, config, p, device)
     network.load(state, num_start)
     network.optimiser.steps = state.processed // batch_size  # a restart goes on
     n_layers = len(network.layers)
