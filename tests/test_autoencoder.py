@@ -11,7 +11,7 @@ import pytest
 import tabdl
 from tabdl.io import read_mojo
 
-from conftest import DATA
+from conftest import DATA, read_h2o_parsed
 
 X = ["x1", "x2", "c1"]
 #: H2O 3.46.0.11 trained this autoencoder reproducibly (tests/data/h2o_explain/README.md).
@@ -21,7 +21,7 @@ AE1 = dict(epochs=1.0, activation="Tanh", reproducible=True, overwrite_with_best
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    return pd.read_csv(DATA / "h2o_train" / "trainC_h2o_parsed.csv", dtype={"c1": str, "yc": str})
+    return read_h2o_parsed(DATA / "h2o_train" / "trainC_h2o_parsed.csv", {"c1": str, "yc": str})
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from tabdl.training.balance import (
     stratified_validation_rows,
 )
 
-from conftest import DATA
+from conftest import DATA, read_h2o_parsed
 
 BAL = DATA / "h2o_balance"
 X = ["x1", "x2", "c1"]
@@ -58,7 +58,7 @@ def _info(run: str) -> dict:
 def _frame(name: str | None) -> pd.DataFrame | None:
     if name is None:
         return None
-    return pd.read_csv(BAL / f"{name}_h2o_parsed.csv", dtype={"c1": str, "y": str})
+    return read_h2o_parsed(BAL / f"{name}_h2o_parsed.csv", {"c1": str, "y": str})
 
 
 _TRAINED: dict[str, tabdl.DeepLearningEstimator] = {}

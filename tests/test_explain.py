@@ -32,7 +32,7 @@ from tabdl.explain.varimp import unit_magnitudes
 from tabdl.params import Problem, resolve, validate_parameters
 from tabdl.training.network_state import NetworkState
 
-from conftest import A_RUNS, DATA, H2O
+from conftest import A_RUNS, DATA, H2O, read_h2o_parsed
 
 TRAIN = DATA / "h2o_train"
 EXPLAIN = DATA / "h2o_explain"
@@ -101,8 +101,8 @@ def _max_rel_diff(ours: pd.DataFrame, theirs: pd.DataFrame, columns: list[str]) 
 
 
 def _frame(data: str) -> pd.DataFrame:
-    return pd.read_csv(
-        TRAIN / f"{data.removesuffix('.csv')}_h2o_parsed.csv", dtype={"c1": str, "yc": str}
+    return read_h2o_parsed(
+        TRAIN / f"{data.removesuffix('.csv')}_h2o_parsed.csv", {"c1": str, "yc": str}
     )
 
 

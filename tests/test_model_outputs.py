@@ -10,7 +10,7 @@ from sklearn import metrics as skm
 import tabdl
 from tabdl.training.stopping import stop_early, stopping_metric
 
-from conftest import DATA
+from conftest import DATA, read_h2o_parsed
 
 TRAIN = DATA / "h2o_train"
 X = ["x1", "x2", "c1"]
@@ -18,7 +18,7 @@ X = ["x1", "x2", "c1"]
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    return pd.read_csv(TRAIN / "trainC_h2o_parsed.csv", dtype={"c1": str, "yc": str})
+    return read_h2o_parsed(TRAIN / "trainC_h2o_parsed.csv", {"c1": str, "yc": str})
 
 
 def _model(**params) -> tabdl.DeepLearningEstimator:

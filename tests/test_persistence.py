@@ -12,7 +12,7 @@ import pytest
 import tabdl
 from tabdl.io import native
 
-from conftest import DATA
+from conftest import DATA, read_h2o_parsed
 
 X = ["x1", "x2", "c1"]
 #: The conditions under which a restart equals a straight run (issue 5).
@@ -30,7 +30,7 @@ EXACT = dict(
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    return pd.read_csv(DATA / "h2o_train" / "trainC_h2o_parsed.csv", dtype={"c1": str, "yc": str})
+    return read_h2o_parsed(DATA / "h2o_train" / "trainC_h2o_parsed.csv", {"c1": str, "yc": str})
 
 
 def _train(frame, y="y", **params) -> tabdl.DeepLearningEstimator:

@@ -16,6 +16,8 @@ import pytest
 import tabdl
 from test_online_parity import BIT_EXACT, TRAIN, X, _train
 
+from conftest import read_h2o_parsed
+
 TIMING = ("timestamp", "duration", "training_speed")
 #: H1_nostd trains H2O's weights, but H2O scores a missing numeric as 0 where it trained on the mean
 #: (docs/h2o-differences.md, item 4), so its training metrics are not an oracle for tabdl's.
@@ -50,7 +52,7 @@ def test_history_equals_h2os(run):
 
 
 def test_history_columns_per_problem_and_with_validation():
-    frame = pd.read_csv(TRAIN / "trainC_h2o_parsed.csv", dtype={"c1": str, "yc": str})
+    frame = read_h2o_parsed(TRAIN / "trainC_h2o_parsed.csv", {"c1": str, "yc": str})
     model = tabdl.DeepLearningEstimator(hidden=[3], epochs=2, seed=1, reproducible=True)
     model.train(x=X, y="yc", training_frame=frame, validation_frame=frame)
     history = model.scoring_history()

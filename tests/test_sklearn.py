@@ -23,7 +23,7 @@ from tabdl.params import PARAMETERS
 from tabdl.sklearn import DeepLearningAutoencoder, DeepLearningClassifier, DeepLearningRegressor
 from tabdl.sklearn._params import SET_BY_FIT
 
-from conftest import DATA
+from conftest import DATA, read_h2o_parsed
 
 TRAIN = DATA / "h2o_train"
 X = ["x1", "x2", "c1"]
@@ -60,7 +60,7 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 def _frame(name: str) -> pd.DataFrame:
-    return pd.read_csv(TRAIN / f"{name}_h2o_parsed.csv", dtype={"c1": str, "yc": str})
+    return read_h2o_parsed(TRAIN / f"{name}_h2o_parsed.csv", {"c1": str, "yc": str})
 
 
 def test_regressor_with_sample_weight_predicts_as_h2o():
