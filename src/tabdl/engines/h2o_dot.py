@@ -85,7 +85,11 @@ def _check_arrays(w, a) -> None:
 
 @intrinsic
 def h2o_dot_blocks(typingctx, w, wstart, a, astart, n_blocks):
-    """H2O's sum of ``w[wstart + c] * a[astart + c]`` over ``c < 8 * n_blocks``."""
+    """H2O's sum of ``w[wstart + c] * a[astart + c]`` over ``c < 8 * n_blocks``.
+
+    Like numba's own indexing, it checks no bounds: the caller keeps ``wstart + 8 * n_blocks``
+    and ``astart + 8 * n_blocks`` within the arrays.
+    """
     _check_arrays(w, a)
     sig = types.float64(w, types.int64, a, types.int64, types.int64)
 
