@@ -425,6 +425,21 @@ def _sum_eight_units(
 
 
 @nb.njit(**_INLINE)
+def _unit_updated(r, pending, g2, width, sums, ids) -> np.int64:
+    """Note that unit ``r``'s squared gradients fill slot ``pending`` of ``g2``; sum eight when full.
+
+    Returns the number of units still waiting; the caller sums the last few with
+    ``_sum_eight_units`` once the layer is done.
+    """
+    ids[pending] = r
+    pending += 1
+    if pending < 8:
+        return pending
+    _sum_eight_units(g2, width, sums, ids, pending)
+    return 0
+
+
+@nb.njit(**_INLINE)
 def _adadelta_layer(
     layer,
     gvec,
@@ -545,11 +560,7 @@ def _adadelta_layer(
                                  Wacc[first : first + n_dense],
                                  Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
             if exact:
-                unit_ids[pending] = r
-                pending += 1
-                if pending == 8:
-                    _sum_eight_units(g2all, width, avg, unit_ids, pending)
-                    pending = 0
+                pending = _unit_updated(r, pending, g2all, width, avg, unit_ids)
     if exact and pending > 0:
         _sum_eight_units(g2all, width, avg, unit_ids, pending)
     if not exact and n_dense > 0:
@@ -693,11 +704,7 @@ def _adadelta_units_exact(
         _adadelta_loops(cols, g, pa, fast, l1, l2, rho, eps, W[first : first + cols],
                         g2[pending * cols : (pending + 1) * cols], Wacc[first : first + cols],
                         Wacc[n_w + first : n_w + first + cols], lam, ea)  # fmt: skip
-        ids[pending] = r
-        pending += 1
-        if pending == 8:
-            _sum_eight_units(g2, cols, sums, ids, pending)
-            pending = 0
+        pending = _unit_updated(r, pending, g2, cols, sums, ids)
     if pending > 0:
         _sum_eight_units(g2, cols, sums, ids, pending)
 
@@ -1201,7 +1208,7 @@ def train_chunk(
         np.zeros(8 * width),  # squared gradients of eight units (exact)
         np.zeros(width, dtype=np.float32),  # gathered E[dx^2]
         np.zeros(width, dtype=np.float32),  # gathered E[g^2]
-        np.zeros(max_units + 8),  # per-unit sums of squared gradients
+        np.zeros(max_units),  # per-unit sums of squared gradients
         np.zeros(width, dtype=np.float32),  # gathered consensus weights (elastic averaging)
         np.zeros(width, dtype=np.float32),  # a layer's propagated error in float32 (fast)
         np.zeros(max(RUN_GRADIENTS, width), dtype=np.float32),  # a run of units' gradients (fast)
