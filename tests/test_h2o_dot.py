@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tabdl.engines.h2o_dot import h2o_dot_blocks
-from tabdl.engines.online import _dot_h2o_order_dense
+from tabdl.engines.online import _dot_h2o_order_dense, _dot_h2o_order_dense4
 
 
 def _h2o_gemv_row(w: np.ndarray, wstart: int, a: np.ndarray, astart: int, cols: int) -> float:
@@ -52,6 +52,22 @@ def test_dense_dot_matches_h2o_order_bit_for_bit(cols):
         expected = _h2o_gemv_row(w, wstart, a, astart, cols)
         got = _dot_h2o_order_dense(w, wstart, a, astart, cols)
         assert np.float64(got).view(np.int64) == np.float64(expected).view(np.int64), (cols, wstart)
+
+
+@pytest.mark.parametrize("cols", [0, 1, 7, 8, 13, 50, 200, 784])
+def test_four_units_at_once_match_h2o_order_bit_for_bit(cols):
+    """``h2o_dot_blocks4``: four consecutive units' rows, each summed exactly as H2O sums it."""
+    rng = np.random.default_rng(100 + cols)
+    for wstart, astart in ((0, 0), (5, 3)):
+        w, a = _awkward_values(rng, 4 * cols + wstart + 8, cols + astart + 3)
+        got = _dot_h2o_order_dense4(w, wstart, a, astart, cols)
+        for u in range(4):
+            expected = _h2o_gemv_row(w, wstart + u * cols, a, astart, cols)
+            assert np.float64(got[u]).view(np.int64) == np.float64(expected).view(np.int64), (
+                cols,
+                wstart,
+                u,
+            )
 
 
 def test_blocks_stop_before_the_tail():

@@ -7,8 +7,13 @@ loop is one vector multiply and one vector add per eight columns in the same ord
 LLVM does not find that vectorisation from scalar code (numba left the eight sums scalar, about
 three times slower), so the loop is written here in LLVM IR, as a numba intrinsic:
 ``h2o_dot_blocks(w, wstart, a, astart, n_blocks)`` gives one unit's partial sums over the first
-``8 * n_blocks`` columns, combined as H2O combines them. (Four units at a time, reading the inputs
-once, measured no faster: the loop is bound by loads, not by the latency of the additions.)
+``8 * n_blocks`` columns, combined as H2O combines them.
+
+One unit's loop waits on its chain of vector additions (about 2.7 cycles a block of eight columns
+here). ``h2o_dot_blocks4`` runs four units side by side, four independent chains reading the inputs
+once, and is bound by the float-to-double conversions of the weights instead (about 1.8 cycles a
+block): a third less time for a layer of 200 units. (Float64 copies of the weights, which would save
+the conversions, measured slower on 784 inputs: twice the bytes no longer fit the L2 cache.)
 
 The IR has no fast-math flags, so LLVM neither fuses a multiply and an add nor reorders the sums.
 """
@@ -27,7 +32,7 @@ _VEC_D = ir.VectorType(_DOUBLE, _LANES)
 _VEC_F = ir.VectorType(_FLOAT, _LANES)
 
 
-def _load_vector(builder: ir.IRBuilder, base, element, offset, vector, align: int):
+def load_vector(builder: ir.IRBuilder, base, element, offset, vector, align: int):
     """Load ``vector`` from ``base[offset]`` (``base`` points to ``element``s)."""
     address = builder.gep(base, [offset], source_etype=element)
     if not getattr(address.type, "is_opaque", True):
@@ -43,8 +48,11 @@ def _combine(builder: ir.IRBuilder, lanes):
     return builder.fadd(builder.fadd(ir.Constant(_DOUBLE, 0.0), low), high)
 
 
-def _emit_dot_loop(context, builder, w_type, w_value, wstart, a_type, a_value, astart, n_blocks):
-    """Emit the partial-sum loop over ``n_blocks`` blocks of eight columns; return H2O's sum."""
+def _emit_dot_loop(context, builder, w_type, w_value, wstarts, a_type, a_value, astart, n_blocks):
+    """Emit the partial-sum loop over ``n_blocks`` blocks of eight columns; return H2O's sums.
+
+    One sum for each unit whose weights start at ``wstarts``; the units read the same inputs.
+    """
     w_data = context.make_array(w_type)(context, builder, w_value).data
     a_data = context.make_array(a_type)(context, builder, a_value).data
     zero = ir.Constant(_VEC_D, None)
@@ -55,23 +63,28 @@ def _emit_dot_loop(context, builder, w_type, w_value, wstart, a_type, a_value, a
 
     builder.position_at_end(loop)
     block = builder.phi(_I64)
-    partial = builder.phi(_VEC_D)
+    partials = [builder.phi(_VEC_D) for _ in wstarts]
     column = builder.mul(block, ir.Constant(_I64, _LANES))
-    inputs = _load_vector(builder, a_data, _DOUBLE, builder.add(astart, column), _VEC_D, 8)
-    weights = _load_vector(builder, w_data, _FLOAT, builder.add(wstart, column), _VEC_F, 4)
-    next_partial = builder.fadd(partial, builder.fmul(builder.fpext(weights, _VEC_D), inputs))
+    inputs = load_vector(builder, a_data, _DOUBLE, builder.add(astart, column), _VEC_D, 8)
+    next_partials = []
+    for wstart, partial in zip(wstarts, partials, strict=True):
+        weights = load_vector(builder, w_data, _FLOAT, builder.add(wstart, column), _VEC_F, 4)
+        product = builder.fmul(builder.fpext(weights, _VEC_D), inputs)
+        next_partials.append(builder.fadd(partial, product))
     next_block = builder.add(block, ir.Constant(_I64, 1))
     builder.cbranch(builder.icmp_signed("<", next_block, n_blocks), loop, done)
     block.add_incoming(ir.Constant(_I64, 0), entry)
     block.add_incoming(next_block, loop)
-    partial.add_incoming(zero, entry)
-    partial.add_incoming(next_partial, loop)
+    for partial, next_partial in zip(partials, next_partials, strict=True):
+        partial.add_incoming(zero, entry)
+        partial.add_incoming(next_partial, loop)
 
     builder.position_at_end(done)
-    final = builder.phi(_VEC_D)
-    final.add_incoming(zero, entry)
-    final.add_incoming(next_partial, loop)
-    return _combine(builder, final)
+    finals = [builder.phi(_VEC_D) for _ in next_partials]  # phi nodes first, then the sums
+    for final, next_partial in zip(finals, next_partials, strict=True):
+        final.add_incoming(zero, entry)
+        final.add_incoming(next_partial, loop)
+    return [_combine(builder, final) for final in finals]
 
 
 def _check_arrays(w, a) -> None:
@@ -95,12 +108,42 @@ def h2o_dot_blocks(typingctx, w, wstart, a, astart, n_blocks):
 
     def codegen(context, builder, signature, args):
         w_value, wstart_value, a_value, astart_value, n_value = args
-        return _emit_dot_loop(
-            context, builder, signature.args[0], w_value, wstart_value,
+        (total,) = _emit_dot_loop(
+            context, builder, signature.args[0], w_value, [wstart_value],
             signature.args[2], a_value, astart_value, n_value,
         )  # fmt: skip
+        return total
 
     return sig, codegen
 
 
-__all__ = ["h2o_dot_blocks"]
+@intrinsic
+def h2o_dot_blocks4(typingctx, w, wstart, stride, a, astart, n_blocks):
+    """``h2o_dot_blocks`` for four units at once: their weights start at ``wstart + u * stride``.
+
+    Returns the four sums as a tuple. Each is bit for bit the one ``h2o_dot_blocks`` gives: four
+    independent partial-sum vectors, so the loop is bound by the conversions of the weights to
+    double rather than by the latency of one chain of vector additions.
+    """
+    _check_arrays(w, a)
+    sig = types.UniTuple(types.float64, 4)(w, types.int64, types.int64, a, types.int64, types.int64)
+
+    def codegen(context, builder, signature, args):
+        w_value, wstart_value, stride_value, a_value, astart_value, n_value = args
+        wstarts = [
+            builder.add(wstart_value, builder.mul(stride_value, ir.Constant(_I64, u)))
+            for u in range(4)
+        ]
+        totals = _emit_dot_loop(
+            context, builder, signature.args[0], w_value, wstarts,
+            signature.args[3], a_value, astart_value, n_value,
+        )  # fmt: skip
+        result = ir.Constant(context.get_value_type(signature.return_type), None)
+        for u, total in enumerate(totals):
+            result = builder.insert_value(result, total, u)
+        return result
+
+    return sig, codegen
+
+
+__all__ = ["h2o_dot_blocks", "h2o_dot_blocks4"]
