@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import tabdl
+from tabdl.encoding.levels import level_codes
 from tabdl.errors import DataError
 from tabdl.frame import CATEGORICAL, NUMERIC, as_frame, level_strings, numeric_values, sorted_levels
 
@@ -128,6 +129,26 @@ def test_numbers_as_levels_keep_their_shortest_text_and_their_missing_values():
     floats = pd.DataFrame({"f": [2.5, np.nan, -0.0, 3.0, None, 2.5, 0.1]})
     expected = ["2.5", None, "0", "3", None, "2.5", "0.1"]
     assert level_strings(as_frame(floats), "f").tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [10, 2, 1, 2, None, 7],  # integers (7: not in the domain)
+        [2.5, np.nan, -0.0, 3.0, None, 2.5, 0.1, 1e300],  # floats, "0" for -0.0
+        ["b", None, "a", "c", "b"],  # text
+        [True, False, None, True],  # booleans
+    ],
+)
+def test_level_codes_are_the_level_strings_looked_up_in_the_domain(values):
+    """Numbers are looked up once per distinct value; the codes must be the per-row lookup's."""
+    frame = as_frame(pd.DataFrame({"v": values}), categorical_columns=["v"])
+    domain = ("0", "0.1", "1", "10", "2", "2.5", "3", "a", "b", "false", "true")
+    strings = level_strings(frame, "v")
+    codes, missing = level_codes(frame, "v", domain)
+    expected = [domain.index(v) if v in domain else -1 for v in strings]
+    assert codes.tolist() == expected
+    assert missing.tolist() == [v is None for v in strings]
 
 
 def test_missing_values_are_missing_in_every_input_kind():

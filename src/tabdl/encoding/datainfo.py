@@ -19,7 +19,6 @@ from typing import Any
 
 import numba as nb
 import numpy as np
-import pandas as pd
 
 from tabdl.distributions import LINKS
 from tabdl.encoding.categorical import CategoricalEncoder
@@ -28,7 +27,7 @@ from tabdl.encoding.hashing import hashed_slots
 from tabdl.encoding.levels import level_codes
 from tabdl.encoding.sparse import keeps_sparse, sparse_numeric_block
 from tabdl.errors import DataError
-from tabdl.frame import CATEGORICAL, Frame, level_strings, numeric_values, sorted_levels
+from tabdl.frame import CATEGORICAL, Frame, numeric_values, sorted_levels
 
 IDENTITY_LINK_DISTRIBUTIONS = tuple(d for d, link in LINKS.items() if link == "identity")
 
@@ -551,10 +550,8 @@ def _response_values(info: DataInfo, frame: Frame, standardize: bool = True) -> 
     if info.response not in frame.kinds:
         raise DataError(f"the frame lacks the response column {info.response!r}")
     if info.response_domain is not None:
-        strings = level_strings(frame, info.response)
-        codes = pd.Index(info.response_domain, dtype=object).get_indexer(strings).astype(np.float64)
-        codes[codes < 0] = np.nan  # missing, or a class the model does not know
-        return codes
+        codes, _ = level_codes(frame, info.response, tuple(info.response_domain))
+        return np.where(codes < 0, np.nan, codes)  # missing, or a class the model does not know
     values = finite_values(frame, info.response, "the response")
     if standardize and info.resp_mul is not None:
         return (values - info.resp_sub) * info.resp_mul

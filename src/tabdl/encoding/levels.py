@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tabdl.frame import Frame, level_strings
+from tabdl.frame import Frame, level_strings, number_levels
 
 __all__ = ["level_codes"]
 
@@ -20,10 +20,12 @@ def _spell_booleans_like(strings: np.ndarray, domain: tuple[str, ...]) -> np.nda
 
 def level_codes(frame: Frame, name: str, domain: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Index of each value's level in ``domain`` (-1 if missing or unseen), and the missing mask."""
-    if frame.is_sparse(name):  # numbers declared categorical
-        strings = level_strings(frame, name)
-        codes = pd.Index(domain, dtype=object).get_indexer(strings).astype(np.int64)
-        return codes, np.asarray(pd.isna(strings))
+    numbers = number_levels(frame, name)
+    if numbers is not None:  # numbers declared categorical: one lookup per distinct value
+        texts, index = numbers
+        found = pd.Index(domain, dtype=object).get_indexer(texts).astype(np.int64)
+        missing = index < 0
+        return np.where(missing, -1, found[np.maximum(index, 0)]), missing
     column = frame.table.column(name)
     dtype = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):

@@ -42,6 +42,7 @@ __all__ = [
     "as_frame",
     "like_input",
     "level_strings",
+    "number_levels",
 ]
 
 
@@ -448,15 +449,17 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def level_strings(frame: Frame, name: str) -> np.ndarray:
-    """Return column ``name`` as categorical level strings (object array, ``None`` for missing).
+def number_levels(frame: Frame, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a numeric column's distinct values as level texts, and each row's index among them.
 
-    Numbers become their shortest text (``3`` and ``3.0`` are both ``"3"``), booleans ``"true"`` and
-    ``"false"`` (Java's spelling, as H2O writes them).
+    The texts are ``level_strings``'s, one per distinct value (object array); the index is -1 where
+    the value is missing. ``None`` for a column that does not hold numbers (text, booleans,
+    decimals). Callers that look levels up (codes in a domain) then do one lookup per distinct
+    value instead of one per row.
     """
     if frame.is_sparse(name):
         values = np.asarray(frame.sparse.column(name), dtype=np.float64)
-        return _number_strings(values, np.isnan(values))
+        return _distinct_numbers(values, np.isnan(values))
     column = frame.table.column(name)
     dtype = column.type
     if pa.types.is_dictionary(dtype):
@@ -464,10 +467,31 @@ def level_strings(frame: Frame, name: str) -> np.ndarray:
         dtype = column.type
     if pa.types.is_integer(dtype):  # as Python ints: exact beyond 2**53
         missing = pc.is_null(column).to_numpy(zero_copy_only=False)
-        return _number_strings(column.fill_null(0).to_numpy(zero_copy_only=False), missing)
+        return _distinct_numbers(column.fill_null(0).to_numpy(zero_copy_only=False), missing)
     if pa.types.is_floating(dtype):
         values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-        return _number_strings(values, np.isnan(values))
+        return _distinct_numbers(values, np.isnan(values))
+    return None
+
+
+def level_strings(frame: Frame, name: str) -> np.ndarray:
+    """Return column ``name`` as categorical level strings (object array, ``None`` for missing).
+
+    Numbers become their shortest text (``3`` and ``3.0`` are both ``"3"``), booleans ``"true"`` and
+    ``"false"`` (Java's spelling, as H2O writes them).
+    """
+    numbers = number_levels(frame, name)
+    if numbers is not None:
+        texts, index = numbers
+        strings = np.full(index.shape[0], None, dtype=object)
+        present = index >= 0
+        strings[present] = texts[index[present]]
+        return strings
+    column = frame.table.column(name)
+    dtype = column.type
+    if pa.types.is_dictionary(dtype):
+        column = column.cast(dtype.value_type)
+        dtype = column.type
     values = column.to_pylist()
     if pa.types.is_boolean(dtype):
         return np.array([None if v is None else ("true" if v else "false") for v in values], object)
@@ -478,15 +502,15 @@ def level_strings(frame: Frame, name: str) -> np.ndarray:
     return np.array([None if v is None else str(v) for v in values], dtype=object)
 
 
-def _number_strings(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """Return the text of each number (``None`` where missing), formatting each distinct one once."""
-    strings = np.full(values.shape[0], None, dtype=object)
+def _distinct_numbers(values: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the text of each distinct present number, and each value's index among them (-1)."""
+    index = np.full(values.shape[0], -1, dtype=np.int64)
     present = ~missing
     distinct, inverse = np.unique(values[present], return_inverse=True)
     texts = np.empty(distinct.shape[0], dtype=object)
     texts[:] = [_format_number(v) for v in distinct.tolist()]
-    strings[present] = texts[inverse.reshape(-1)]
-    return strings
+    index[present] = inverse.reshape(-1)
+    return texts, index
 
 
 def sorted_levels(frame: Frame, name: str) -> list[str]:
@@ -508,6 +532,8 @@ def sorted_levels(frame: Frame, name: str) -> list[str]:
     if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
         values = numeric_values(frame, name)
         return [_format_number(v) for v in np.unique(values[~np.isnan(values)])]
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):  # distinct values first
+        return sorted(pc.unique(column.cast(dtype).drop_null()).to_pylist())
     return sorted({v for v in level_strings(frame, name) if v is not None})
 
 
