@@ -690,18 +690,20 @@ def _adadelta_vector(n, g, pa, fast, l1, l2, rho, eps, wv, g2buf, edx, eg, lam, 
 
 
 @nb.njit(**_INLINE)
-def _plain_units_exact(
-    W, Wacc, pa, gvec, rows, cols, wstart, masked, shortcut, rho, eps, sums, g2, ids
+def _units_exact(
+    W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, masked, regularised,
+    l1, l2, lam, ea_w,
 ) -> None:  # fmt: skip
-    """Update a dense layer's units for ``_adadelta_units_exact`` by the plain rule (no L1, L2).
+    """Update the weights of a dense layer's units, for ``_adadelta_units_exact``.
 
     ``masked`` (``fast_mode`` with a zero among the inputs ``pa``) leaves the weights of zero inputs
-    alone. The callers pass it as a constant, so each compiles one loop: without the mask the
-    vector loop has no compare and no blends, about 5% fewer cycles a weight, which is what layers
-    of standardised numeric inputs (no zeros) get.
+    alone; ``regularised`` applies L1, L2 and elastic averaging. The callers pass both as
+    constants, so that each compiles one vector loop inside the unit loop: with a second loop
+    beside it, or a test of ``fast_mode`` on every block, a unit cost about 45 cycles more, and
+    without the mask the vector loop has no compare and no blends (about 5% fewer cycles a weight,
+    what layers of standardised numeric inputs, with no zeros, get).
     """
     n_w = W.shape[0]
-    omr = np.float32(1.0) - rho
     pending = 0
     for r in range(rows):
         g = gvec[r]
@@ -712,27 +714,39 @@ def _plain_units_exact(
         edx = Wacc[first : first + cols]
         eg = Wacc[n_w + first : n_w + first + cols]
         g2buf = g2[pending * cols : (pending + 1) * cols]
-        for k in range(cols):
-            wv[k], edx[k], eg[k], g2buf[k] = _adadelta_step_exact(
-                wv[k], edx[k], eg[k], g * pa[k], not masked or pa[k] != 0.0, rho, omr, eps
-            )
+        if regularised:
+            ea = ea_w[first : first + cols] if lam != 0.0 else ea_w
+            _adadelta_regularised_exact(cols, g, pa, masked, l1, l2, rho, eps, wv, g2buf, edx, eg,
+                                        lam, ea)  # fmt: skip
+        else:
+            _adadelta_plain_exact(cols, g, pa, masked, rho, eps, wv, g2buf, edx, eg)
         pending = _unit_updated(r, pending, g2, cols, sums, ids)
     if pending > 0:
         _sum_eight_units(g2, cols, sums, ids, pending)
 
 
 @nb.njit(**_JIT)
-def _plain_units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids):
-    """``_plain_units_exact`` with ``fast_mode``'s mask on zero inputs."""
-    _plain_units_exact(W, Wacc, pa, gvec, rows, cols, wstart, True, shortcut, rho, eps, sums, g2,
-                       ids)  # fmt: skip
+def _units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids):
+    """``_units_exact``, plain rule, with ``fast_mode``'s mask on zero inputs."""
+    _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, True,
+                 False, 0.0, 0.0, 0.0, W)  # fmt: skip
 
 
 @nb.njit(**_JIT)
-def _plain_units_unmasked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids):
-    """``_plain_units_exact`` where every weight is updated (no zero input, or no ``fast_mode``)."""
-    _plain_units_exact(W, Wacc, pa, gvec, rows, cols, wstart, False, shortcut, rho, eps, sums, g2,
-                       ids)  # fmt: skip
+def _units_unmasked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids):
+    """``_units_exact``, plain rule, every weight updated (no zero input, or no ``fast_mode``)."""
+    _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, False,
+                 False, 0.0, 0.0, 0.0, W)  # fmt: skip
+
+
+@nb.njit(**_JIT)
+def _units_regularised(
+    W, Wacc, pa, gvec, rows, cols, wstart, fast, shortcut, l1, l2, rho, eps, lam, ea_w, sums, g2,
+    ids,
+) -> None:  # fmt: skip
+    """``_units_exact`` with L1, L2 and elastic averaging (``fast_mode`` tested weight by weight)."""
+    _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, fast,
+                 True, l1, l2, lam, ea_w)  # fmt: skip
 
 
 @nb.njit(**_JIT)
@@ -744,39 +758,23 @@ def _adadelta_units_exact(
 
     One call per layer: the loop over the units holds each unit's vectorised loop over its
     weights. One call per unit cost about as much as the arithmetic of a 50-input unit (1.0 ns a
-    weight here, against 2.3 one call per unit). The choice of the rule (plain or regularised, and
-    whether ``fast_mode`` has zero inputs to skip) is made once, outside the unit loop: a second
-    loop inside it cost about 45 cycles a unit. ``shortcut`` skips units whose gradient is 0. The
-    squared gradients of eight updated units collect in ``g2`` (``ids`` records the units), then
-    ``_sum_eight_units`` sums them into ``sums``.
+    weight here, against 2.3 one call per unit). The rule (plain or regularised, and whether
+    ``fast_mode`` has zero inputs to skip) is chosen once, here, for the layer (``_units_exact``).
+    ``shortcut`` skips units whose gradient is 0. The squared gradients of eight updated units
+    collect in ``g2`` (``ids`` records the units), then ``_sum_eight_units`` sums them into ``sums``.
     """
     pa = A[a_in : a_in + cols]
-    if l1 == 0.0 and l2 == 0.0 and lam == 0.0:
-        masked = False
-        for c in range(cols if fast else 0):
-            masked |= pa[c] == 0.0
-        if masked:
-            _plain_units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums,
-                                g2, ids)  # fmt: skip
-        else:
-            _plain_units_unmasked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums,
-                                  g2, ids)  # fmt: skip
+    if l1 != 0.0 or l2 != 0.0 or lam != 0.0:
+        _units_regularised(W, Wacc, pa, gvec, rows, cols, wstart, fast, shortcut, l1, l2, rho, eps,
+                           lam, ea_w, sums, g2, ids)  # fmt: skip
         return
-    n_w = W.shape[0]
-    pending = 0
-    for r in range(rows):
-        g = gvec[r]
-        if shortcut and g == 0.0:
-            continue
-        first = wstart + r * cols
-        ea = ea_w[first : first + cols] if lam != 0.0 else ea_w
-        _adadelta_regularised_exact(cols, g, pa, fast, l1, l2, rho, eps, W[first : first + cols],
-                                    g2[pending * cols : (pending + 1) * cols],
-                                    Wacc[first : first + cols],
-                                    Wacc[n_w + first : n_w + first + cols], lam, ea)  # fmt: skip
-        pending = _unit_updated(r, pending, g2, cols, sums, ids)
-    if pending > 0:
-        _sum_eight_units(g2, cols, sums, ids, pending)
+    masked = False
+    for c in range(cols if fast else 0):
+        masked |= pa[c] == 0.0
+    if masked:
+        _units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids)
+    else:
+        _units_unmasked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids)
 
 
 @nb.njit(**{**_FAST_JIT, "inline": "always"})
