@@ -281,6 +281,8 @@ def _forward_layer(
             for u in range(4):
                 out[r + u] = sums[u] + bias[r + u]
         for r in range(grouped, rows):
+            if use_bits and not _active(bits, r):
+                continue  # dropped: zeroed below
             if gathered:
                 z = _dot_h2o_order(W, woff[layer] + r * cols, A, a_in, cols, idx, n_idx, psum)
             else:
