@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tabdl.engines.h2o_dot import h2o_dot_blocks
-from tabdl.engines.online import _dot_h2o_order_dense, _dot_h2o_order_dense4
+from tabdl.engines.online import _dot_h2o_order, _dot_h2o_order_dense, _dot_h2o_order_dense4
 
 
 def _h2o_gemv_row(w: np.ndarray, wstart: int, a: np.ndarray, astart: int, cols: int) -> float:
@@ -68,6 +68,24 @@ def test_four_units_at_once_match_h2o_order_bit_for_bit(cols):
                 wstart,
                 u,
             )
+
+
+@pytest.mark.parametrize("cols", [5, 8, 50, 203, 784])
+def test_zero_inputs_add_nothing_so_reading_every_column_is_exact(cols):
+    """The input layer may read only its non-zero inputs or every column: the same bits."""
+    rng = np.random.default_rng(200 + cols)
+    for density in (0.05, 0.5, 0.95):
+        w, a = _awkward_values(rng, 4 * cols, cols)
+        zero = rng.random(cols) >= density
+        a[zero] = np.where(rng.random(zero.sum()) < 0.5, 0.0, -0.0)
+        idx = np.flatnonzero(a != 0.0).astype(np.int64)
+        dense4 = _dot_h2o_order_dense4(w, 0, a, 0, cols)
+        for u in range(4):
+            gathered = _dot_h2o_order(w, u * cols, a, 0, cols, idx, idx.shape[0], np.zeros(8))
+            dense = _dot_h2o_order_dense(w, u * cols, a, 0, cols)
+            bits = np.float64(gathered).view(np.int64)
+            assert np.float64(dense).view(np.int64) == bits, (cols, density, u)
+            assert np.float64(dense4[u]).view(np.int64) == bits, (cols, density, u)
 
 
 def test_blocks_stop_before_the_tail():
