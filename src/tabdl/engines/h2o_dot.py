@@ -24,28 +24,25 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-_LANES = 8
-_DOUBLE = ir.DoubleType()
-_FLOAT = ir.FloatType()
-_I64 = ir.IntType(64)
-_VEC_D = ir.VectorType(_DOUBLE, _LANES)
-_VEC_F = ir.VectorType(_FLOAT, _LANES)
-
-
-def load_vector(builder: ir.IRBuilder, base, element, offset, vector, align: int):
-    """Load ``vector`` from ``base[offset]`` (``base`` points to ``element``s)."""
-    address = builder.gep(base, [offset], source_etype=element)
-    if not getattr(address.type, "is_opaque", True):
-        address = builder.bitcast(address, vector.as_pointer())
-    return builder.load(address, typ=vector, align=align)
+from tabdl.engines.vector_ir import (
+    DOUBLE,
+    FLOAT,
+    I32,
+    I64,
+    LANES,
+    VEC_D,
+    VEC_F,
+    counted_loop,
+    load_vector,
+)
 
 
 def _combine(builder: ir.IRBuilder, lanes):
     """H2O's ``res = 0; res += p0 + p1 + p2 + p3; res += p4 + p5 + p6 + p7``."""
-    parts = [builder.extract_element(lanes, ir.Constant(ir.IntType(32), k)) for k in range(_LANES)]
+    parts = [builder.extract_element(lanes, ir.Constant(I32, k)) for k in range(LANES)]
     low = builder.fadd(builder.fadd(builder.fadd(parts[0], parts[1]), parts[2]), parts[3])
     high = builder.fadd(builder.fadd(builder.fadd(parts[4], parts[5]), parts[6]), parts[7])
-    return builder.fadd(builder.fadd(ir.Constant(_DOUBLE, 0.0), low), high)
+    return builder.fadd(builder.fadd(ir.Constant(DOUBLE, 0.0), low), high)
 
 
 def _emit_dot_loop(context, builder, w_type, w_value, wstarts, a_type, a_value, astart, n_blocks):
@@ -55,35 +52,18 @@ def _emit_dot_loop(context, builder, w_type, w_value, wstarts, a_type, a_value, 
     """
     w_data = context.make_array(w_type)(context, builder, w_value).data
     a_data = context.make_array(a_type)(context, builder, a_value).data
-    zero = ir.Constant(_VEC_D, None)
-    entry = builder.basic_block
-    loop = builder.append_basic_block("h2o_dot.loop")
-    done = builder.append_basic_block("h2o_dot.done")
-    builder.cbranch(builder.icmp_signed(">", n_blocks, ir.Constant(_I64, 0)), loop, done)
 
-    builder.position_at_end(loop)
-    block = builder.phi(_I64)
-    partials = [builder.phi(_VEC_D) for _ in wstarts]
-    column = builder.mul(block, ir.Constant(_I64, _LANES))
-    inputs = load_vector(builder, a_data, _DOUBLE, builder.add(astart, column), _VEC_D, 8)
-    next_partials = []
-    for wstart, partial in zip(wstarts, partials, strict=True):
-        weights = load_vector(builder, w_data, _FLOAT, builder.add(wstart, column), _VEC_F, 4)
-        product = builder.fmul(builder.fpext(weights, _VEC_D), inputs)
-        next_partials.append(builder.fadd(partial, product))
-    next_block = builder.add(block, ir.Constant(_I64, 1))
-    builder.cbranch(builder.icmp_signed("<", next_block, n_blocks), loop, done)
-    block.add_incoming(ir.Constant(_I64, 0), entry)
-    block.add_incoming(next_block, loop)
-    for partial, next_partial in zip(partials, next_partials, strict=True):
-        partial.add_incoming(zero, entry)
-        partial.add_incoming(next_partial, loop)
+    def add_block(block, partials):
+        column = builder.mul(block, ir.Constant(I64, LANES))
+        inputs = load_vector(builder, a_data, DOUBLE, builder.add(astart, column), VEC_D, 8)
+        sums = []
+        for wstart, partial in zip(wstarts, partials, strict=True):
+            weights = load_vector(builder, w_data, FLOAT, builder.add(wstart, column), VEC_F, 4)
+            sums.append(builder.fadd(partial, builder.fmul(builder.fpext(weights, VEC_D), inputs)))
+        return sums
 
-    builder.position_at_end(done)
-    finals = [builder.phi(_VEC_D) for _ in next_partials]  # phi nodes first, then the sums
-    for final, next_partial in zip(finals, next_partials, strict=True):
-        final.add_incoming(zero, entry)
-        final.add_incoming(next_partial, loop)
+    zeros = [ir.Constant(VEC_D, None) for _ in wstarts]
+    finals = counted_loop(builder, "h2o_dot", ir.Constant(I64, 0), n_blocks, zeros, add_block)
     return [_combine(builder, final) for final in finals]
 
 
@@ -131,7 +111,7 @@ def h2o_dot_blocks4(typingctx, w, wstart, stride, a, astart, n_blocks):
     def codegen(context, builder, signature, args):
         w_value, wstart_value, stride_value, a_value, astart_value, n_value = args
         wstarts = [
-            builder.add(wstart_value, builder.mul(stride_value, ir.Constant(_I64, u)))
+            builder.add(wstart_value, builder.mul(stride_value, ir.Constant(I64, u)))
             for u in range(4)
         ]
         totals = _emit_dot_loop(

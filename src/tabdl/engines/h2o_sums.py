@@ -17,23 +17,17 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from tabdl.engines.h2o_dot import load_vector
-
-_LANES = 8
-_DOUBLE = ir.DoubleType()
-_I32 = ir.IntType(32)
-_I64 = ir.IntType(64)
-_VEC_D = ir.VectorType(_DOUBLE, _LANES)
+from tabdl.engines.vector_ir import DOUBLE, I32, I64, LANES, VEC_D, counted_loop, load_vector
 
 
 def _shuffle(builder: ir.IRBuilder, a, b, lanes: list[int]):
-    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(_I32, _LANES), lanes))
+    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(I32, LANES), lanes))
 
 
 def _transpose(builder: ir.IRBuilder, rows: list) -> list:
     """Return the eight columns of the 8 x 8 block whose rows are ``rows`` (three shuffle stages)."""
     pairs = []
-    for j in range(0, _LANES, 2):  # [r_j[0], r_j+1[0], r_j[2], r_j+1[2], ...] and the odd columns
+    for j in range(0, LANES, 2):  # [r_j[0], r_j+1[0], r_j[2], r_j+1[2], ...] and the odd columns
         pairs.append(_shuffle(builder, rows[j], rows[j + 1], [0, 8, 2, 10, 4, 12, 6, 14]))
         pairs.append(_shuffle(builder, rows[j], rows[j + 1], [1, 9, 3, 11, 5, 13, 7, 15]))
     # pairs: (rows 0-1, even cols), (0-1, odd), (2-3, even), (2-3, odd), (4-5, ...), (6-7, ...)
@@ -44,7 +38,7 @@ def _transpose(builder: ir.IRBuilder, rows: list) -> list:
             # columns 0 and 4 (or 1 and 5) of four rows; columns 2 and 6 (or 3 and 7)
             quads[(half, parity, 0)] = _shuffle(builder, a, b, [0, 1, 8, 9, 4, 5, 12, 13])
             quads[(half, parity, 1)] = _shuffle(builder, a, b, [2, 3, 10, 11, 6, 7, 14, 15])
-    columns = [None] * _LANES
+    columns = [None] * LANES
     for parity in (0, 1):
         for pair in (0, 1):
             low, high = quads[(0, parity, pair)], quads[(1, parity, pair)]
@@ -54,63 +48,41 @@ def _transpose(builder: ir.IRBuilder, rows: list) -> list:
     return columns
 
 
-def _counted_loop(builder: ir.IRBuilder, name: str, start, stop, carried, body):
-    """Emit ``for i in range(start, stop)``, carrying one vector; ``body(i, value)`` -> new value."""
-    entry = builder.basic_block
-    loop = builder.append_basic_block(f"{name}.loop")
-    done = builder.append_basic_block(f"{name}.done")
-    builder.cbranch(builder.icmp_signed("<", start, stop), loop, done)
-    builder.position_at_end(loop)
-    index = builder.phi(_I64)
-    value = builder.phi(_VEC_D)
-    next_value = body(index, value)
-    next_index = builder.add(index, ir.Constant(_I64, 1))
-    latch = builder.basic_block
-    builder.cbranch(builder.icmp_signed("<", next_index, stop), loop, done)
-    index.add_incoming(start, entry)
-    index.add_incoming(next_index, latch)
-    value.add_incoming(carried, entry)
-    value.add_incoming(next_value, latch)
-    builder.position_at_end(done)
-    result = builder.phi(_VEC_D)
-    result.add_incoming(carried, entry)
-    result.add_incoming(next_value, latch)
-    return result
-
-
 def _emit_sums(context, builder, values_type, values, width):
     data = context.make_array(values_type)(context, builder, values).data
-    eight = ir.Constant(_I64, _LANES)
-    row_starts = [builder.mul(width, ir.Constant(_I64, j)) for j in range(_LANES)]
+    eight = ir.Constant(I64, LANES)
+    row_starts = [builder.mul(width, ir.Constant(I64, j)) for j in range(LANES)]
     n_blocks = builder.sdiv(width, eight)
 
-    def add_block(block, chains):
+    def add_block(block, values):
+        (chains,) = values
         column = builder.mul(block, eight)
         rows = [
-            load_vector(builder, data, _DOUBLE, builder.add(row_starts[j], column), _VEC_D, 8)
-            for j in range(_LANES)
+            load_vector(builder, data, DOUBLE, builder.add(row_starts[j], column), VEC_D, 8)
+            for j in range(LANES)
         ]
         for lanes in _transpose(builder, rows):
             chains = builder.fadd(chains, lanes)
-        return chains
+        return [chains]
 
-    def add_column(column, chains):
-        lanes = ir.Constant(_VEC_D, None)
-        for j in range(_LANES):
-            address = builder.gep(data, [builder.add(row_starts[j], column)], source_etype=_DOUBLE)
-            element = builder.load(address, typ=_DOUBLE, align=8)
-            lanes = builder.insert_element(lanes, element, ir.Constant(_I32, j))
-        return builder.fadd(chains, lanes)
+    def add_column(column, values):
+        (chains,) = values
+        lanes = ir.Constant(VEC_D, None)
+        for j in range(LANES):
+            address = builder.gep(data, [builder.add(row_starts[j], column)], source_etype=DOUBLE)
+            element = builder.load(address, typ=DOUBLE, align=8)
+            lanes = builder.insert_element(lanes, element, ir.Constant(I32, j))
+        return [builder.fadd(chains, lanes)]
 
-    zero = ir.Constant(_VEC_D, None)
-    chains = _counted_loop(builder, "sums8.blocks", ir.Constant(_I64, 0), n_blocks, zero, add_block)
-    chains = _counted_loop(
+    zero = ir.Constant(VEC_D, None)
+    chains = counted_loop(builder, "sums8.blocks", ir.Constant(I64, 0), n_blocks, [zero], add_block)
+    (chains,) = counted_loop(
         builder, "sums8.tail", builder.mul(n_blocks, eight), width, chains, add_column
     )
-    result_type = context.get_value_type(types.UniTuple(types.float64, _LANES))
+    result_type = context.get_value_type(types.UniTuple(types.float64, LANES))
     result = ir.Constant(result_type, None)
-    for j in range(_LANES):
-        lane = builder.extract_element(chains, ir.Constant(_I32, j))
+    for j in range(LANES):
+        lane = builder.extract_element(chains, ir.Constant(I32, j))
         result = builder.insert_value(result, lane, j)
     return result
 
@@ -127,7 +99,7 @@ def sequential_sums8(typingctx, values, width):
         raise TypeError("sequential_sums8: the values must be a float64 array")
     if values.ndim != 1 or values.layout != "C":
         raise TypeError("sequential_sums8: the values must be 1-d and contiguous")
-    sig = types.UniTuple(types.float64, _LANES)(values, types.int64)
+    sig = types.UniTuple(types.float64, LANES)(values, types.int64)
 
     def codegen(context, builder, signature, args):
         return _emit_sums(context, builder, signature.args[0], args[0], args[1])

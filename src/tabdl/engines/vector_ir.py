@@ -1,0 +1,72 @@
+"""LLVM IR building blocks for the exact kernels' vector loops (``h2o_dot``, ``h2o_sums``).
+
+Eight-lane vectors of doubles and floats (one AVX-512 register of doubles), a vector load from an
+array's data pointer, and a counted loop that carries vectors from one iteration to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from llvmlite import ir
+
+LANES = 8
+DOUBLE = ir.DoubleType()
+FLOAT = ir.FloatType()
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+VEC_D = ir.VectorType(DOUBLE, LANES)
+VEC_F = ir.VectorType(FLOAT, LANES)
+
+
+def load_vector(builder: ir.IRBuilder, base, element, offset, vector, align: int):
+    """Load ``vector`` from ``base[offset]`` (``base`` points to ``element``s)."""
+    address = builder.gep(base, [offset], source_etype=element)
+    if not getattr(address.type, "is_opaque", True):
+        address = builder.bitcast(address, vector.as_pointer())
+    return builder.load(address, typ=vector, align=align)
+
+
+def counted_loop(
+    builder: ir.IRBuilder, name: str, start, stop, carried: list, body: Callable
+) -> list:
+    """Emit ``for i in range(start, stop)`` carrying the vectors ``carried``; return their last values.
+
+    ``body(i, values)`` emits one iteration and returns the new values. An empty range returns
+    ``carried`` as they are.
+    """
+    entry = builder.basic_block
+    loop = builder.append_basic_block(f"{name}.loop")
+    done = builder.append_basic_block(f"{name}.done")
+    builder.cbranch(builder.icmp_signed("<", start, stop), loop, done)
+    builder.position_at_end(loop)
+    index = builder.phi(I64)
+    values = [builder.phi(value.type) for value in carried]
+    next_values = body(index, values)
+    next_index = builder.add(index, ir.Constant(I64, 1))
+    latch = builder.basic_block
+    builder.cbranch(builder.icmp_signed("<", next_index, stop), loop, done)
+    index.add_incoming(start, entry)
+    index.add_incoming(next_index, latch)
+    for value, first, following in zip(values, carried, next_values, strict=True):
+        value.add_incoming(first, entry)
+        value.add_incoming(following, latch)
+    builder.position_at_end(done)
+    results = [builder.phi(value.type) for value in carried]  # phi nodes first in the block
+    for result, first, following in zip(results, carried, next_values, strict=True):
+        result.add_incoming(first, entry)
+        result.add_incoming(following, latch)
+    return results
+
+
+__all__ = [
+    "DOUBLE",
+    "FLOAT",
+    "I32",
+    "I64",
+    "LANES",
+    "VEC_D",
+    "VEC_F",
+    "counted_loop",
+    "load_vector",
+]
