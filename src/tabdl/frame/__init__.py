@@ -518,18 +518,14 @@ def sorted_levels(frame: Frame, name: str) -> list[str]:
 
     Text sorts lexicographically; numbers declared categorical sort by value, as H2O's ``asfactor``.
     """
-    if frame.is_sparse(name):
-        values = frame.sparse.column(name)
-        return [_format_number(v) for v in np.unique(values[~np.isnan(values)])]
+    numbers = number_levels(frame, name)
+    if numbers is not None:  # the distinct numbers' texts, sorted by value (integers exactly)
+        return numbers[0].tolist()
     column = frame.table.column(name)
     dtype = column.type
     if pa.types.is_dictionary(dtype):
         dtype = dtype.value_type
-    if pa.types.is_integer(dtype):  # exact integers, sorted by value
-        column = frame.table.column(name)
-        values = np.unique(column.drop_null().to_numpy())
-        return [str(int(v)) for v in values]
-    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+    if pa.types.is_decimal(dtype):
         values = numeric_values(frame, name)
         return [_format_number(v) for v in np.unique(values[~np.isnan(values)])]
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):  # distinct values first
