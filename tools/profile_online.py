@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-FASHION_PATH = Path("/work/shared/data/fashion_mnist.parquet")
 
 #: probe slots, counted from the end of the average-activation array (``avg_act[-slot]``)
 PHASES = {
@@ -156,17 +155,12 @@ def patched_copy(src: Path, into: Path) -> Path:
 
 
 def load_data(name: str, rows: int) -> tuple:
-    """Return a training frame and its response column."""
-    if name == "synthetic":
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        from bench_training import make_synthetic
+    """Return the benchmark's training frame (``benchmarks/bench_training.py``) and its response."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_training import FASHION_PATH, load_dataset
 
-        return make_synthetic(rows), "y"
-    import pandas as pd
-
-    frame = pd.read_parquet(FASHION_PATH).iloc[:rows]
-    frame["label"] = frame["label"].astype(str)
-    return frame, "label"
+    dataset = load_dataset(name, rows, FASHION_PATH)
+    return dataset.train, dataset.response
 
 
 def profile(name: str, rows: int, arithmetic: str) -> None:
