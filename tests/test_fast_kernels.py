@@ -70,6 +70,17 @@ CASES = {
     "numeric inputs only": {"activation": "Rectifier", "x": ["x1", "x2", "x3"]},
     "tanh, l1, l2": {"activation": "Tanh", "l1": 1e-2, "l2": 0.1},
     "maxout": {"activation": "Maxout"},
+    "maxout, numeric inputs, l1, l2": {
+        "activation": "Maxout",
+        "x": ["x1", "x2", "x3"],
+        "l1": 1e-2,
+        "l2": 0.1,
+    },
+    "maxout, dropout, fast_mode off": {
+        "activation": "MaxoutWithDropout",
+        "input_dropout_ratio": 0.2,
+        "fast_mode": False,
+    },
     "dropout": {"activation": "RectifierWithDropout", "input_dropout_ratio": 0.2},
     "every weight (fast_mode off)": {"activation": "Rectifier", "fast_mode": False},
     "classification": {"y": "c1", "activation": "Tanh"},
@@ -211,3 +222,98 @@ def test_the_float32_error_propagation_equals_the_matrix_product():
     want = 0.5 + w.reshape(rows, cols).astype(np.float64).T @ gvec.astype(np.float32)
     np.testing.assert_allclose(errors[3:], want, rtol=1e-5)
     np.testing.assert_array_equal(errors[:3], 0.5)
+
+
+def _maxout_weights(rng, rows, cols, start) -> np.ndarray:
+    """A Maxout layer's float32 weights from ``start``, channels interleaved: ``[r, c, k]``."""
+    return rng.normal(size=start + rows * cols * 2).astype(np.float32)
+
+
+@pytest.mark.parametrize("first", [0, 3])
+def test_the_float32_maxout_layer_takes_the_higher_channel_of_the_matrix_products(first):
+    rng = np.random.default_rng(6)
+    rows, cols = 5, 19
+    w = _maxout_weights(rng, rows, cols, 4)  # the layer's weights start at 4
+    biases = rng.normal(size=1 + 2 * rows)  # its biases at 1
+    acts = np.zeros(2 + cols + rows)  # its inputs at 2, its outputs at 2 + cols
+    acts[2 : 2 + cols] = rng.normal(size=cols)
+    acts[2 + 1] = 0.0  # below `first`, only the listed columns are read: 0 and 2
+    idx = np.array([0, 2, *range(first, cols)], dtype=np.int64) if first else np.arange(cols)
+    maxk = np.full(1 + rows, -1, dtype=np.int64)
+    bits = np.array([0b11101], dtype=np.uint8)  # unit 1 is dropped
+    online._maxout_layer_f32(
+        w, 4, biases, 1, acts, np.zeros_like(acts, dtype=np.float32), 2, 2 + cols, first, cols,
+        rows, idx, len(idx), maxk, 1, bits, True,
+    )  # fmt: skip
+    weights = w[4:].reshape(rows, cols, 2).astype(np.float64)
+    z = np.einsum("rck,c->rk", weights, acts[2 : 2 + cols]) + biases[1:].reshape(rows, 2)
+    winner = np.argmax(z, axis=1)
+    active = [0, 2, 3, 4]
+    np.testing.assert_allclose(acts[2 + cols :][active], z.max(axis=1)[active], rtol=1e-5)
+    assert acts[2 + cols + 1] == 0.0 and maxk[2] == -1  # dropped: output 0, stale channel kept
+    np.testing.assert_array_equal(maxk[1:][active], winner[active])
+
+
+def test_the_float32_maxout_error_propagation_follows_the_winning_channels():
+    rng = np.random.default_rng(7)
+    rows, cols = 6, 13
+    w = _maxout_weights(rng, rows, cols, 0)
+    gvec = rng.normal(size=rows)
+    gvec[2] = 0.0
+    maxk = np.array([9, 0, 1, 1, 0, 1, 0], dtype=np.int64)  # the layer's channels start at 1
+    errors = np.full(3 + cols, 0.5)
+    online._propagate_maxout_f32(
+        errors, np.zeros(cols, dtype=np.float32), 3, cols, w, 0, gvec, rows, True, maxk, 1
+    )
+    winning = w.reshape(rows, cols, 2)[np.arange(rows), :, maxk[1:]].astype(np.float64)
+    want = 0.5 + winning.T @ gvec.astype(np.float32)
+    np.testing.assert_allclose(errors[3:], want, rtol=1e-5)
+    np.testing.assert_array_equal(errors[:3], 0.5)
+
+
+@pytest.mark.parametrize(
+    ("listed", "l1", "l2"),
+    [(False, 0.0, 0.0), (False, 1e-3, 1e-2), (True, 0.0, 0.0)],
+    ids=["every input", "l1 and l2", "listed inputs"],
+)
+def test_the_float32_maxout_update_steps_the_winning_channels_only(listed, l1, l2):
+    rng = np.random.default_rng(8)
+    rows, cols, rho, eps = 5, 40, 0.99, 1e-6
+    n = rows * cols * 2
+    w = _maxout_weights(rng, rows, cols, 0)
+    acc = np.abs(rng.normal(size=2 * n)).astype(np.float32) * 1e-3
+    acts = rng.normal(size=cols)
+    acts[4] = 0.0  # fast_mode leaves its weights alone
+    if listed:  # the input layer's few non-zero inputs (one-hot slots), listed in idx
+        acts[[c for c in range(cols) if c not in (5, 17)]] = 0.0
+    idx = np.flatnonzero(acts).astype(np.int64)
+    gvec = rng.normal(size=rows)
+    gvec[3] = 0.0
+    maxk = np.array([1, 0, 0, 1, 1], dtype=np.int64)
+    sums = np.zeros(rows)
+    w0, acc0 = w.copy(), acc.copy()
+    online._adadelta_maxout_f32(
+        w, acc, acts, 0, gvec, rows, cols, 0, maxk, 0, idx, len(idx), listed, True, True, l1, l2,
+        np.float32(rho), np.float32(eps), 0.0, w, sums, np.zeros(2 * cols, dtype=np.float32),
+    )  # fmt: skip
+    grad = np.zeros((rows, cols, 2))
+    moved = np.zeros((rows, cols, 2), dtype=bool)
+    for r in range(rows):
+        if gvec[r] != 0.0:
+            k = maxk[r]
+            weights = w0.reshape(rows, cols, 2)[r, idx, k].astype(np.float64)
+            grad[r, idx, k] = (
+                np.float32(gvec[r]) * acts[idx].astype(np.float32) - np.sign(weights) * l1
+                - weights * l2
+            )  # fmt: skip
+            moved[r, idx, k] = True
+    expected = _adadelta_closed_form(
+        w0.astype(np.float64), acc0[:n].astype(np.float64), acc0[n:].astype(np.float64),
+        np.where(moved, grad, 0.0).ravel(), rho, eps,
+    )  # fmt: skip
+    np.testing.assert_allclose(w - w0, expected[0] - w0, rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(acc[:n], expected[1], rtol=1e-5)
+    np.testing.assert_allclose(acc[n:], expected[2], rtol=1e-5)
+    still = ~moved.ravel()
+    assert np.array_equal(w[still], w0[still]) and moved.sum() == (rows - 1) * len(idx)
+    np.testing.assert_allclose(sums, (grad**2).sum(axis=(1, 2)), rtol=1e-5)

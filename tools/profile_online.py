@@ -121,14 +121,15 @@ ANCHORS: list[tuple[str, str]] = [
         _tick("11 + layer") + "    if not exact:\n        avg[:rows] = 0.0\n",
     ),
     (
-        "    plain_biases = channels == 1",
-        _tick("14 + layer") + "    plain_biases = channels == 1",
+        "    plain_biases = not cfg_i[I_RESCALE]",
+        _tick("14 + layer") + "    plain_biases = not cfg_i[I_RESCALE]",
     ),
     (
-        "        _adadelta_biases_f64(B, Bacc, boff[layer], gvec, avg, rows, cols, shortcut, exact, "
-        "cfg_f)\n        return\n",
-        "        _adadelta_biases_f64(B, Bacc, boff[layer], gvec, avg, rows, cols, shortcut, exact, "
-        "cfg_f)\n" + _tick("17 + layer", "        ") + "        return\n",
+        "                             channels, maxk, aoff[layer + 1] - aoff[1])  # fmt: skip\n"
+        "        return\n",
+        "                             channels, maxk, aoff[layer + 1] - aoff[1])  # fmt: skip\n"
+        + _tick("17 + layer", "        ")
+        + "        return\n",
     ),
 ]
 
@@ -163,14 +164,14 @@ def load_data(name: str, rows: int) -> tuple:
     return dataset.train, dataset.response
 
 
-def profile(name: str, rows: int, arithmetic: str) -> None:
+def profile(name: str, rows: int, arithmetic: str, activation: str = "Rectifier") -> None:
     import tabdl
     from tabdl.training import loop
 
     print(f"profiling {tabdl.__file__}")
     frame, response = load_data(name, rows)
     params = dict(
-        hidden=[200, 200], activation="Rectifier", seed=1, epochs=1, stopping_rounds=0,
+        hidden=[200, 200], activation=activation, seed=1, epochs=1, stopping_rounds=0,
         reproducible=True, arithmetic=arithmetic, sparsity_beta=0.0, verbose=False,
     )  # fmt: skip
     states = {}
@@ -193,7 +194,7 @@ def profile(name: str, rows: int, arithmetic: str) -> None:
         counts[1:] += state.avg_activations[-N_SLOTS:][::-1]
     n = counts[ROWS_SLOT]
     total = sum(counts[slot] for slot in (*PHASES, *(5 + k for k in range(MAX_LAYERS))))
-    print(f"{name}, arithmetic={arithmetic}: {n:,.0f} rows in {seconds:.2f} s, "
+    print(f"{name}, {activation}, arithmetic={arithmetic}: {n:,.0f} rows in {seconds:.2f} s, "
           f"{total / n:,.0f} cycles a row (time-stamp counter)\n")  # fmt: skip
     print("| phase | cycles a row | share |\n|---|---:|---:|")
     rows_out = [(label, counts[slot]) for slot, label in PHASES.items()]
@@ -209,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dataset", choices=["synthetic", "fashion_mnist"])
     parser.add_argument("--rows", type=int, default=None, help="training rows (30,000 / 6,000)")
     parser.add_argument("--arithmetic", choices=["h2o", "float32"], default="h2o")
+    parser.add_argument(
+        "--activation", default="Rectifier",
+        choices=["Rectifier", "RectifierWithDropout", "Tanh", "TanhWithDropout", "Maxout",
+                 "MaxoutWithDropout", "ExpRectifier"],
+    )  # fmt: skip
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="tree holding tabdl/")
     args = parser.parse_args(argv)
     if "tabdl" in sys.modules:
@@ -216,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = args.rows or (30_000 if args.dataset == "synthetic" else 6_000)
     with tempfile.TemporaryDirectory(prefix="tabdl_profile_") as tmp:
         sys.path.insert(0, str(patched_copy(args.src, Path(tmp))))
-        profile(args.dataset, rows, args.arithmetic)
+        profile(args.dataset, rows, args.arithmetic, args.activation)
     return 0
 
 
