@@ -86,6 +86,26 @@ CASES = {
     "classification": {"y": "c1", "activation": "Tanh"},
     "autoencoder": {"autoencoder": True, "activation": "Tanh"},
     "max_w2": {"activation": "Rectifier", "max_w2": 0.5},
+    "sgd": {"activation": "Rectifier", "adaptive_rate": False, "rate": 0.01},
+    "sgd, momentum, l1, l2": {
+        "activation": "Tanh",
+        "adaptive_rate": False,
+        "rate": 0.01,
+        "momentum_start": 0.5,
+        "momentum_stable": 0.5,
+        "l1": 1e-3,
+        "l2": 1e-2,
+    },
+    "sgd, nesterov, max_w2, fast_mode off": {
+        "activation": "Rectifier",
+        "adaptive_rate": False,
+        "rate": 0.01,
+        "momentum_start": 0.9,
+        "momentum_stable": 0.9,
+        "nesterov_accelerated_gradient": True,
+        "max_w2": 0.5,
+        "fast_mode": False,
+    },
 }
 
 
@@ -317,3 +337,50 @@ def test_the_float32_maxout_update_steps_the_winning_channels_only(listed, l1, l
     still = ~moved.ravel()
     assert np.array_equal(w[still], w0[still]) and moved.sum() == (rows - 1) * len(idx)
     np.testing.assert_allclose(sums, (grad**2).sum(axis=(1, 2)), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("momentum", "nesterov", "l1"),
+    [(0.0, False, 0.0), (0.5, False, 1e-3), (0.9, True, 0.0)],
+    ids=["plain", "classical momentum, l1", "nesterov"],
+)
+def test_the_float32_sgd_takes_h2o_steps(momentum, nesterov, l1):
+    rng = np.random.default_rng(9)
+    rows, cols, rate, first = 4, 21, 0.05, 2
+    w = rng.normal(size=rows * cols).astype(np.float32)
+    momenta = (rng.normal(size=rows * cols) * 0.1).astype(np.float32)
+    if not momentum:
+        momenta = np.zeros(0, dtype=np.float32)  # the model keeps no momenta
+    acts = np.zeros(3 + cols, dtype=np.float32)  # the layer's inputs start at 3
+    acts[3:] = rng.normal(size=cols)
+    acts[3 + 7] = 0.0  # fast_mode leaves its weights alone
+    gvec = rng.normal(size=rows)
+    gvec[2] = 0.0  # skipped whole
+    w0, m0 = w.astype(np.float64), momenta.astype(np.float64)
+    online._sgd_dense_f32(
+        w, momenta, acts, gvec, rows, cols, 0, 3, first, True, True, l1, 0.0, rate, momentum,
+        nesterov, 0.0, w,
+    )  # fmt: skip
+    before = w0.reshape(rows, cols)
+    g32 = gvec.astype(np.float32).astype(np.float64)
+    grad = g32[:, None] * acts[None, 3:].astype(np.float64) - np.sign(before) * l1
+    old_m = m0.reshape(rows, cols) if momentum else 0.0
+    if nesterov:
+        new_m = old_m * momentum + grad
+        expected = before + rate * new_m
+    else:
+        new_m = rate * grad
+        expected = before + new_m + momentum * old_m
+    moved = np.ones((rows, cols), dtype=bool)
+    moved[:, :first] = False  # the columns before `first` are not this call's
+    moved[:, 7] = False
+    moved[2] = False
+    got = w.reshape(rows, cols)
+    np.testing.assert_allclose(
+        got[moved] - before[moved], (expected - before)[moved], rtol=1e-4, atol=1e-7
+    )
+    np.testing.assert_array_equal(got[~moved], before[~moved])
+    if momentum:
+        got_m = momenta.reshape(rows, cols)
+        np.testing.assert_allclose(got_m[moved], new_m[moved], rtol=1e-4, atol=1e-7)
+        np.testing.assert_array_equal(got_m[~moved], m0.reshape(rows, cols)[~moved])

@@ -4,8 +4,9 @@ Each iteration trains ``train_samples_per_iteration`` samples, spread over the c
 training rows, then updates the counters. There is no partial last iteration: training stops once
 the epoch counter reaches ``epochs``, so it may overshoot (``epochs=2.5`` with one epoch per
 iteration trains 3). ``reproducible=True`` trains one chunk on one thread, in H2O's row order.
-Otherwise the chunks are trained by all cores at once, sharing the weights without locks (Hogwild),
-as H2O does within a node.
+Otherwise the chunks are trained by all cores at once: each thread trains a private copy of the
+model and the copies are averaged after every iteration (``THREAD_STRATEGY``; H2O's threads share
+one model without locks, Hogwild, which ``TABDL_THREADS=hogwild`` selects).
 """
 
 from __future__ import annotations
@@ -300,8 +301,11 @@ def check_finite(state: NetworkState) -> None:
 
 #: How threads share the model when training is not reproducible: "average" gives each thread a
 #: private copy and averages them after every iteration (H2O's model averaging between nodes);
-#: "hogwild" shares one copy without locks (H2O's threads within a node). Measured on this project's
-#: 2-core machine (docs/benchmarks.md), shared dense weights bounce cache lines between the cores.
+#: "hogwild" shares one copy without locks (H2O's threads within a node). ``average`` is the choice
+#: for every workload: ``benchmarks/bench_threads.py`` measured it 1.6x (sparse rectifier updates)
+#: to 10x (dense Tanh and Maxout updates) as fast as Hogwild on this project's 2-core machine, where
+#: Hogwild was slower than one thread on all eight workloads (docs/benchmarks.md): the cores write
+#: the same cache lines.
 THREAD_STRATEGY = os.environ.get("TABDL_THREADS", "average").lower()
 if THREAD_STRATEGY not in ("average", "hogwild"):
     raise ValueError(f"TABDL_THREADS={THREAD_STRATEGY!r}: use 'average' (the default) or 'hogwild'")
