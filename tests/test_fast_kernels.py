@@ -22,6 +22,8 @@ X = ["x1", "x2", "x3", "c1", "c2", "c3"]
 
 #: H2O's approxSqrt (a bit trick) is up to about 6% off the square root.
 STEP_RTOL = 0.08
+#: The winning channels of a layer that is not Maxout: none.
+NO_CHANNELS = np.zeros(0, dtype=np.int64)
 
 
 def _capture(monkeypatch, **params) -> list:
@@ -238,7 +240,9 @@ def test_the_float32_error_propagation_equals_the_matrix_product():
     gvec[1] = 0.0
     # the layer's inputs start at 3; the error adds to what is there
     errors = np.full(3 + cols, 0.5)
-    online._propagate_f32(errors, np.zeros(cols, dtype=np.float32), 3, cols, w, 0, gvec, rows, True)
+    online._propagate_f32(
+        errors, np.zeros(cols, dtype=np.float32), 3, cols, w, 0, gvec, rows, True, 1, NO_CHANNELS, 0
+    )
     want = 0.5 + w.reshape(rows, cols).astype(np.float64).T @ gvec.astype(np.float32)
     np.testing.assert_allclose(errors[3:], want, rtol=1e-5)
     np.testing.assert_array_equal(errors[:3], 0.5)
@@ -282,8 +286,8 @@ def test_the_float32_maxout_error_propagation_follows_the_winning_channels():
     gvec[2] = 0.0
     maxk = np.array([9, 0, 1, 1, 0, 1, 0], dtype=np.int64)  # the layer's channels start at 1
     errors = np.full(3 + cols, 0.5)
-    online._propagate_maxout_f32(
-        errors, np.zeros(cols, dtype=np.float32), 3, cols, w, 0, gvec, rows, True, maxk, 1
+    online._propagate_f32(
+        errors, np.zeros(cols, dtype=np.float32), 3, cols, w, 0, gvec, rows, True, 2, maxk, 1
     )
     winning = w.reshape(rows, cols, 2)[np.arange(rows), :, maxk[1:]].astype(np.float64)
     want = 0.5 + winning.T @ gvec.astype(np.float32)
