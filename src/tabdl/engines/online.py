@@ -351,6 +351,18 @@ def _sgd_step_exact(w, wm, grad, rate, momentum, momenta, nesterov) -> tuple:
 
 
 @nb.njit(**_INLINE)
+def _sgd_gradient_exact(weight, a, g, l1, l2, elastic, lam, consensus) -> float:
+    """Return a weight's descent direction in H2O's SGD (``N.bprop``), in float64.
+
+    ``g * a`` less L1 and L2, and with ``elastic`` the pull ``lam * (weight - consensus)``.
+    """
+    grad = g * a - _sign(weight) * l1 - weight * l2
+    if elastic:
+        grad -= lam * (weight - consensus)
+    return grad
+
+
+@nb.njit(**_INLINE)
 def _update_weight(widx, grad, rate, momentum, W, Wm, cfg_i) -> None:
     """Apply one weight's SGD step in place (``_sgd_step_exact``)."""
     momenta = cfg_i[I_MOMENTA] != 0
@@ -506,11 +518,12 @@ def _adadelta_layer(
     rho, eps = np.float32(cfg_f[F_RHO]), np.float32(cfg_f[F_EPS])
     # Columns before `dense_from` are gathered (the active one-hot slots of the input layer, or every
     # column of a Maxout unit's winning channel); the rest is updated in place as contiguous vectors.
-    # Maxout weights are interleaved (stride 2), so a Maxout unit gathers every column it updates.
+    # Maxout weights are interleaved (stride 2), so in exact arithmetic a Maxout unit gathers every
+    # column it updates (the float32 kernels update its row in place, `_adadelta_maxout_f32`).
     n_gather = 0
-    if channels == 2:
+    if channels == 2 and exact:
         n_gather = n_in_idx if sparse else cols
-    elif sparse:
+    elif channels == 1 and sparse:
         while n_gather < n_in_idx and in_idx[n_gather] < num_start:
             n_gather += 1
     dense_from = cols if channels == 2 else (num_start if sparse else 0)
@@ -535,7 +548,6 @@ def _adadelta_layer(
             _adadelta_maxout_f32(W, Wacc, A, a_in, gvec, rows, cols, woff[layer], maxk,
                                  aoff[layer + 1] - aoff[1], in_idx, n_in_idx, sparse, shortcut,
                                  fast, l1, l2, rho, eps, lam, ea_w, avg, grads32)  # fmt: skip
-            n_gather = 0  # updated: no gathered loop below
     elif n_gather == 0:  # a dense layer
         _adadelta_units_exact(W, Wacc, A, a_in, gvec, rows, cols, woff[layer], fast, shortcut, l1,
                               l2, rho, eps, lam, ea_w, avg, g2all, unit_ids)  # fmt: skip
@@ -1118,7 +1130,8 @@ def _maxout_row_f32(w, edx, eg, a2, k, g, fast, plain, l1, l2, lam, ea, rho, eps
     ``w``, ``edx`` and ``eg`` hold the unit's whole interleaved row (element ``2c + j``: channel j
     from input c) and ``a2`` each input twice, so that the loop runs over contiguous elements and
     vectorises; the other channel's weights keep their values (every other one, read with a stride,
-    ran at about a quarter of the speed). ``ea`` is elastic averaging's consensus row (``lam`` not 0).
+    ran at about a quarter of the speed). ``ea`` is elastic averaging's consensus row, or with
+    ``lam`` 0 any finite values (the pull is then 0, without a branch).
     """
     zero = np.float32(0.0)
     omr = np.float32(1.0) - rho
@@ -1136,9 +1149,7 @@ def _maxout_row_f32(w, edx, eg, a2, k, g, fast, plain, l1, l2, lam, ea, rho, eps
         a = a2[j]
         v = w[j]
         keep = ((j & 1) == k) & ((a != zero) | every_input)
-        sign = np.float32(1.0) if v > zero else (np.float32(-1.0) if v < zero else zero)
-        pull = lam * (v - ea[j]) if lam != zero else zero
-        grad = g * a - sign * l1 - v * l2 - pull
+        grad = _gradient_f32(v, a, g, l1, l2, lam * (v - ea[j]))
         w[j], edx[j], eg[j], g2 = _adadelta_step_f32(v, edx[j], eg[j], grad, keep, rho, omr, eps)
         total += g2
     return total
@@ -1173,7 +1184,7 @@ def _adadelta_maxout_f32(
         k = maxk[m0 + r]
         row = wstart + 2 * r * cols
         if not listed:
-            ea = ea_w[row : row + 2 * cols] if lam != 0.0 else ea_w
+            ea = ea_w[row : row + 2 * cols] if lam != 0.0 else inputs
             sums[r] += np.float64(
                 _maxout_row_f32(
                     W[row : row + 2 * cols],
@@ -1290,9 +1301,7 @@ def _sgd_rows_exact(
         wv, mv, ea = _sgd_row(W, Wm, ea_w, first, n, lam, W[first : first + n])
         for k in range(n):
             weight = np.float64(wv[k])
-            grad = g * a[k] - _sign(weight) * l1 - weight * l2
-            if elastic:  # pull towards the consensus weight
-                grad -= lam * (weight - np.float64(ea[k]))
+            grad = _sgd_gradient_exact(weight, a[k], g, l1, l2, elastic, lam, np.float64(ea[k]))
             new_w, new_m = _sgd_step_exact(wv[k], mv[k], grad, rate, momentum, momenta, nesterov)
             keep = not fast or a[k] != 0.0
             wv[k] = new_w if keep else wv[k]
@@ -1378,9 +1387,9 @@ def _sgd_layer(
             wm = Wm[widx] if momenta else zero
             if exact:
                 weight = np.float64(W[widx])
-                grad = g * A[a_in + in_idx[k]] - _sign(weight) * l1 - weight * l2
-                if lam != 0.0:
-                    grad -= lam * (weight - np.float64(ea_w[widx]))
+                consensus = np.float64(ea_w[widx]) if lam != 0.0 else 0.0
+                grad = _sgd_gradient_exact(weight, A[a_in + in_idx[k]], g, l1, l2, lam != 0.0, lam,
+                                           consensus)  # fmt: skip
                 W[widx], wm = _sgd_step_exact(W[widx], wm, grad, rate, momentum, momenta, nesterov)
             else:
                 w = W[widx]
@@ -1457,9 +1466,8 @@ def _backprop_unit(
         previous = A[a_in + c]
         if fast and previous == 0.0:
             continue
-        grad = g * previous - _sign(weight) * l1 - weight * l2
-        if lam != 0.0:  # elastic averaging: pull towards the consensus weight (H2O's N.bprop)
-            grad -= lam * (weight - np.float64(ea_w[widx]))
+        consensus = np.float64(ea_w[widx]) if lam != 0.0 else 0.0  # elastic averaging's
+        grad = _sgd_gradient_exact(weight, previous, g, l1, l2, lam != 0.0, lam, consensus)
         _update_weight(widx, grad, rate, momentum, W, Wm, cfg_i)
     if cfg_i[I_RESCALE]:
         _rescale_row(W, row_start, channels, cols, cfg_f)
