@@ -17,11 +17,11 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from tabdl.engines.vector_ir import DOUBLE, I32, I64, LANES, VEC_D, counted_loop, load_vector
+from tabdl.engines.vector_ir import DOUBLE, I32, I64, LANES, VEC_D, VEC_I, counted_loop, load_vector
 
 
 def _shuffle(builder: ir.IRBuilder, a, b, lanes: list[int]):
-    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(I32, LANES), lanes))
+    return builder.shuffle_vector(a, b, ir.Constant(VEC_I, lanes))
 
 
 def _transpose(builder: ir.IRBuilder, rows: list) -> list:

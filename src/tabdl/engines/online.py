@@ -20,6 +20,11 @@ import numba as nb
 import numpy as np
 
 from tabdl.distributions import EXP_CLAMP
+from tabdl.engines.h2o_adadelta import (
+    APPROX_SQRT_MAGIC,
+    adadelta_blocks8,
+    adadelta_blocks8_masked,
+)
 from tabdl.engines.h2o_dot import h2o_dot_blocks, h2o_dot_blocks4
 from tabdl.engines.h2o_sums import sequential_sums8
 from tabdl.rng import (
@@ -68,7 +73,7 @@ _INLINE = {**_JIT, "inline": "always"}
 def _approx_sqrt_f(x: np.float32) -> np.float32:
     # MathUtils.approxSqrt(float): intBitsToFloat(532483686 + (floatToRawIntBits(x) >> 1))
     bits = np.int64(np.float32(x).view(np.int32))
-    return np.int32(532483686 + (bits >> 1)).view(np.float32)
+    return np.int32(APPROX_SQRT_MAGIC + (bits >> 1)).view(np.float32)
 
 
 @nb.njit(**_INLINE)
@@ -550,7 +555,7 @@ def _adadelta_layer(
                                  fast, l1, l2, rho, eps, lam, ea_w, avg, grads32)  # fmt: skip
     elif n_gather == 0:  # a dense layer
         _adadelta_units_exact(W, Wacc, A, a_in, gvec, rows, cols, woff[layer], fast, shortcut, l1,
-                              l2, rho, eps, lam, ea_w, avg, g2all, unit_ids)  # fmt: skip
+                              l2, rho, eps, lam, ea_w, avg, g2all, unit_ids, grads32)  # fmt: skip
     pending = 0  # updated units whose bias rates are not summed yet (exact)
     for r in range(rows if n_gather > 0 else 0):
         g = gvec[r]
@@ -579,7 +584,7 @@ def _adadelta_layer(
                     if lam != 0.0:
                         gea[k] = ea_w[widx]
                 _adadelta_vector(n_gather, g, gpa, fast, l1, l2, rho, eps, gw, g2, gdx, gg, lam,
-                                 gea)  # fmt: skip
+                                 gea, grads32)  # fmt: skip
                 for k in range(n_gather):
                     widx = row_start + channels * (in_idx[k] if sparse else k)
                     W[widx] = gw[k]
@@ -595,7 +600,8 @@ def _adadelta_layer(
                 _adadelta_vector(n_dense, g, inputs, fast, l1, l2, rho, eps,
                                  W[first : first + n_dense], g2[n_gather:],
                                  Wacc[first : first + n_dense],
-                                 Wacc[n_w + first : n_w + first + n_dense], lam, ea)  # fmt: skip
+                                 Wacc[n_w + first : n_w + first + n_dense], lam, ea,
+                                 grads32)  # fmt: skip
             if exact:
                 pending = _unit_updated(r, pending, g2all, width, avg, unit_ids)
     if exact and pending > 0:
@@ -690,16 +696,22 @@ def _adadelta_step_exact(w, edx, eg, grad, keep, rho, omr, eps) -> tuple:
 
 
 @nb.njit(**_INLINE)
-def _adadelta_plain_exact(n, g, pa, fast, rho, eps, wv, g2buf, edx, eg) -> None:
+def _adadelta_plain_exact(n, g, pa, fast, rho, eps, wv, g2buf, edx, eg, steps) -> None:
     """ADADELTA on contiguous vectors of one unit's weights ``wv`` and accumulators, in place.
 
     Without L1, L2 and elastic averaging (the common case). Weight k's gradient is ``g * pa[k]``:
-    the unit's gradient times the weight's input, which ``fast_mode`` tests for 0. Each element gets
-    ``_adadelta_step_exact``, in a loop simple enough for LLVM to vectorise. Leaves each weight's
+    the unit's gradient times the weight's input, which ``fast_mode`` tests for 0. Blocks of eight
+    weights go through ``h2o_adadelta``'s vector loops (``steps``: float32 scratch of ``n``), the
+    last ``n % 8`` through ``_adadelta_step_exact``: the same arithmetic. Leaves each weight's
     squared gradient in ``g2buf`` (+0.0 where ``fast_mode`` skips it).
     """
+    blocks = n // 8
+    if fast:
+        adadelta_blocks8_masked(wv, edx, eg, g2buf, steps, pa, blocks, g, rho, eps)
+    else:
+        adadelta_blocks8(wv, edx, eg, g2buf, steps, pa, blocks, g, rho, eps)
     omr = np.float32(1.0) - rho
-    for k in range(n):
+    for k in range(8 * blocks, n):
         wv[k], edx[k], eg[k], g2buf[k] = _adadelta_step_exact(
             wv[k], edx[k], eg[k], g * pa[k], not fast or pa[k] != 0.0, rho, omr, eps
         )
@@ -729,10 +741,10 @@ def _adadelta_regularised_exact(
 
 
 @nb.njit(**_JIT)
-def _adadelta_vector(n, g, pa, fast, l1, l2, rho, eps, wv, g2buf, edx, eg, lam, ea) -> None:
+def _adadelta_vector(n, g, pa, fast, l1, l2, rho, eps, wv, g2buf, edx, eg, lam, ea, steps) -> None:
     """H2O's ADADELTA for one unit's gathered weights, compiled on its own so that it vectorises."""
     if l1 == 0.0 and l2 == 0.0 and lam == 0.0:
-        _adadelta_plain_exact(n, g, pa, fast, rho, eps, wv, g2buf, edx, eg)
+        _adadelta_plain_exact(n, g, pa, fast, rho, eps, wv, g2buf, edx, eg, steps)
     else:
         _adadelta_regularised_exact(n, g, pa, fast, l1, l2, rho, eps, wv, g2buf, edx, eg, lam, ea,
                                     l1 != 0.0 or l2 != 0.0, lam != 0.0)  # fmt: skip
@@ -740,8 +752,8 @@ def _adadelta_vector(n, g, pa, fast, l1, l2, rho, eps, wv, g2buf, edx, eg, lam, 
 
 @nb.njit(**_INLINE)
 def _units_exact(
-    W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, masked, regularised,
-    elastic, l1, l2, lam, ea_w,
+    W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, steps, masked,
+    regularised, elastic, l1, l2, lam, ea_w,
 ) -> None:  # fmt: skip
     """Update the weights of a dense layer's units, for ``_adadelta_units_exact``.
 
@@ -769,44 +781,46 @@ def _units_exact(
             _adadelta_regularised_exact(cols, g, pa, masked, l1, l2, rho, eps, wv, g2buf, edx, eg,
                                         lam, ea, not elastic or l1 != 0.0 or l2 != 0.0, elastic)  # fmt: skip
         else:
-            _adadelta_plain_exact(cols, g, pa, masked, rho, eps, wv, g2buf, edx, eg)
+            _adadelta_plain_exact(cols, g, pa, masked, rho, eps, wv, g2buf, edx, eg, steps)
         pending = _unit_updated(r, pending, g2, cols, sums, ids)
     if pending > 0:
         _sum_eight_units(g2, cols, sums, ids, pending)
 
 
 @nb.njit(**_JIT)
-def _units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids):
+def _units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, steps):
     """``_units_exact``, plain rule, with ``fast_mode``'s mask on zero inputs."""
-    _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, True,
-                 False, False, 0.0, 0.0, 0.0, W)  # fmt: skip
+    _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, steps,
+                 True, False, False, 0.0, 0.0, 0.0, W)  # fmt: skip
 
 
 @nb.njit(**_JIT)
-def _units_unmasked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids):
+def _units_unmasked(
+    W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, steps
+):
     """``_units_exact``, plain rule, every weight updated (no zero input, or no ``fast_mode``)."""
-    _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, False,
-                 False, False, 0.0, 0.0, 0.0, W)  # fmt: skip
+    _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, steps,
+                 False, False, False, 0.0, 0.0, 0.0, W)  # fmt: skip
 
 
 @nb.njit(**_JIT)
 def _units_regularised(
     W, Wacc, pa, gvec, rows, cols, wstart, fast, shortcut, l1, l2, rho, eps, lam, ea_w, sums, g2,
-    ids,
+    ids, steps,
 ) -> None:  # fmt: skip
     """``_units_exact`` with L1, L2 and elastic averaging (``fast_mode`` tested weight by weight)."""
     if lam == 0.0:  # L1 and L2 alone: a loop without the elastic term's test
-        _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, fast,
-                     True, False, l1, l2, lam, ea_w)  # fmt: skip
+        _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, steps,
+                     fast, True, False, l1, l2, lam, ea_w)  # fmt: skip
     else:
-        _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, fast,
-                     True, True, l1, l2, lam, ea_w)  # fmt: skip
+        _units_exact(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids, steps,
+                     fast, True, True, l1, l2, lam, ea_w)  # fmt: skip
 
 
 @nb.njit(**_JIT)
 def _adadelta_units_exact(
     W, Wacc, A, a_in, gvec, rows, cols, wstart, fast, shortcut, l1, l2, rho, eps, lam, ea_w,
-    sums, g2, ids,
+    sums, g2, ids, steps,
 ) -> None:  # fmt: skip
     """H2O's ADADELTA for the weights of a dense layer's units, and the sums of their bias rates.
 
@@ -820,15 +834,17 @@ def _adadelta_units_exact(
     pa = A[a_in : a_in + cols]
     if l1 != 0.0 or l2 != 0.0 or lam != 0.0:
         _units_regularised(W, Wacc, pa, gvec, rows, cols, wstart, fast, shortcut, l1, l2, rho, eps,
-                           lam, ea_w, sums, g2, ids)  # fmt: skip
+                           lam, ea_w, sums, g2, ids, steps)  # fmt: skip
         return
     masked = False
     for c in range(cols if fast else 0):
         masked |= pa[c] == 0.0
     if masked:
-        _units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids)
+        _units_masked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids,
+                      steps)  # fmt: skip
     else:
-        _units_unmasked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids)
+        _units_unmasked(W, Wacc, pa, gvec, rows, cols, wstart, shortcut, rho, eps, sums, g2, ids,
+                        steps)  # fmt: skip
 
 
 @nb.njit(**{**_FAST_JIT, "inline": "always"})
@@ -1713,7 +1729,8 @@ def train_chunk(
         np.zeros(max_units),  # per-unit sums of squared gradients
         np.zeros(width, dtype=np.float32),  # gathered consensus weights (elastic averaging)
         np.zeros(width, dtype=np.float32),  # a layer's propagated error in float32 (fast)
-        # a run of units' gradients, or a Maxout layer's inputs twice over (fast)
+        # a run of units' gradients, or a Maxout layer's inputs twice over (fast); the exact
+        # ADADELTA step sizes of one unit (h2o_adadelta)
         np.zeros(max(RUN_GRADIENTS, 2 * width), dtype=np.float32),
         np.zeros(8, dtype=np.int64),  # the units whose squared gradients wait in g2all
     )

@@ -1,7 +1,9 @@
-"""LLVM IR building blocks for the exact kernels' vector loops (``h2o_dot``, ``h2o_sums``).
+"""LLVM IR building blocks for the exact kernels' vector loops.
 
-Eight-lane vectors of doubles and floats (one AVX-512 register of doubles), a vector load from an
-array's data pointer, and a counted loop that carries vectors from one iteration to the next.
+Used by ``h2o_dot``, ``h2o_sums`` and ``h2o_adadelta``: eight-lane vectors of doubles, floats and
+32-bit integers (one AVX-512 register of doubles, two AVX2 registers), a vector load and store at
+an array's data pointer, a scalar repeated in every lane, and a counted loop that carries vectors
+from one iteration to the next.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ I32 = ir.IntType(32)
 I64 = ir.IntType(64)
 VEC_D = ir.VectorType(DOUBLE, LANES)
 VEC_F = ir.VectorType(FLOAT, LANES)
+VEC_I = ir.VectorType(I32, LANES)
 
 
 def load_vector(builder: ir.IRBuilder, base, element, offset, vector, align: int):
@@ -25,6 +28,24 @@ def load_vector(builder: ir.IRBuilder, base, element, offset, vector, align: int
     if not getattr(address.type, "is_opaque", True):
         address = builder.bitcast(address, vector.as_pointer())
     return builder.load(address, typ=vector, align=align)
+
+
+def store_vector(builder: ir.IRBuilder, base, element, offset, value, align: int) -> None:
+    """Store the vector ``value`` at ``base[offset]`` (``base`` points to ``element``s)."""
+    address = builder.gep(base, [offset], source_etype=element)
+    if not getattr(address.type, "is_opaque", True):
+        address = builder.bitcast(address, value.type.as_pointer())
+    builder.store(value, address, align=align)
+
+
+def splat(builder: ir.IRBuilder, value, vector: ir.VectorType):
+    """Return ``vector`` with ``value`` in every lane."""
+    first = builder.insert_element(ir.Constant(vector, None), value, ir.Constant(I32, 0))
+    return builder.shuffle_vector(
+        first,
+        ir.Constant(vector, None),
+        ir.Constant(ir.VectorType(I32, vector.count), [0] * vector.count),
+    )
 
 
 def counted_loop(
@@ -67,6 +88,9 @@ __all__ = [
     "LANES",
     "VEC_D",
     "VEC_F",
+    "VEC_I",
     "counted_loop",
     "load_vector",
+    "splat",
+    "store_vector",
 ]
