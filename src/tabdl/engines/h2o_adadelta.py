@@ -16,9 +16,9 @@ same operations. ``_units_unmasked`` on 200-input units, AMD Zen 3 (AVX2), the f
 calls: 5.4 to 3.9 cycles a weight, bit for bit the scalar step (``tests/test_h2o_adadelta.py``).
 
 ``adadelta_blocks8_masked`` leaves a weight alone where its input is zero, as H2O's ``fast_mode``
-does (its squared gradient reads +0.0): 7.2 to 5.0 cycles a weight, of which 2 came from the masked
-stores that LLVM had made of "the new value or the old one" (``_opaque``). The IR has no fast-math flags: LLVM neither fuses a multiply
-and an add nor reorders anything.
+does (its squared gradient reads +0.0): 7.2 to 5.0 cycles a weight, the masked stores that LLVM
+makes of "the new value or the old one" avoided (``vector_ir.freeze``). The IR has no fast-math flags: LLVM
+neither fuses a multiply and an add nor reorders anything.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from tabdl.engines.vector_ir import (
     VEC_F,
     VEC_I,
     counted_loop,
+    freeze,
     load_vector,
     splat,
     store_vector,
@@ -60,25 +61,12 @@ def _check_arrays(weights, edx, eg, g2, steps, inputs) -> None:
             raise TypeError(f"adadelta_blocks8: the {name} must be contiguous")
 
 
-def _opaque(builder: ir.IRBuilder, pointer):
-    """``pointer`` itself, through an empty inline assembly that LLVM cannot look into."""
-    kind = ir.FunctionType(pointer.type, [pointer.type])
-    return builder.asm(kind, "", "=r,0", [pointer], side_effect=False, name="opaque")
-
-
 def _emit(context, builder, signature, args, masked: bool) -> None:
     arrays = [
         context.make_array(kind)(context, builder, value).data
         for kind, value in zip(signature.args[:6], args[:6], strict=True)
     ]
     weights, edx, eg, g2, steps, inputs = arrays
-    # The masked loops store `select(kept, new, old)` where `old` was loaded from the same address;
-    # LLVM turns that into a masked store (vmaskmovps), which AMD's cores run in microcode: twice
-    # the time of the whole step. Stores through a copy of the pointer that LLVM cannot see
-    # through keep them plain stores.
-    w_out, edx_out, eg_out = (
-        (_opaque(builder, p) for p in (weights, edx, eg)) if masked else (weights, edx, eg)
-    )
     n_blocks, g, rho, eps = args[6:]
     omr = builder.fsub(ir.Constant(FLOAT, 1.0), rho)
     g_v = splat(builder, g, VEC_D)
@@ -107,9 +95,9 @@ def _emit(context, builder, signature, args, masked: bool) -> None:
         root = builder.add(builder.ashr(builder.bitcast(ratio, VEC_I), one), magic)
         if masked:
             kept = keep(builder, a)
-            eg_new = builder.select(kept, eg_new, eg_old)
+            eg_new = builder.select(kept, eg_new, freeze(builder, eg_old))
             grad2 = builder.select(kept, grad2, zero)
-        store_vector(builder, eg_out, FLOAT, k, eg_new, 4)
+        store_vector(builder, eg, FLOAT, k, eg_new, 4)
         store_vector(builder, g2, DOUBLE, k, grad2, 8)
         store_vector(builder, steps, FLOAT, k, builder.bitcast(root, VEC_F), 4)
         return carried
@@ -129,10 +117,10 @@ def _emit(context, builder, signature, args, masked: bool) -> None:
         w_new = builder.fptrunc(builder.fadd(builder.fpext(w_old, VEC_D), moved), VEC_F)
         if masked:
             kept = keep(builder, a)
-            dx_new = builder.select(kept, dx_new, dx_old)
-            w_new = builder.select(kept, w_new, w_old)
-        store_vector(builder, edx_out, FLOAT, k, dx_new, 4)
-        store_vector(builder, w_out, FLOAT, k, w_new, 4)
+            dx_new = builder.select(kept, dx_new, freeze(builder, dx_old))
+            w_new = builder.select(kept, w_new, freeze(builder, w_old))
+        store_vector(builder, edx, FLOAT, k, dx_new, 4)
+        store_vector(builder, weights, FLOAT, k, w_new, 4)
         return carried
 
     start = ir.Constant(I64, 0)

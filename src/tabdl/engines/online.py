@@ -27,6 +27,7 @@ from tabdl.engines.h2o_adadelta import (
 )
 from tabdl.engines.h2o_dot import h2o_dot_blocks, h2o_dot_blocks4
 from tabdl.engines.h2o_sums import sequential_sums8
+from tabdl.engines.vector_ir import frozen
 from tabdl.rng import (
     dropout_seed,
     next_bytes,
@@ -690,8 +691,8 @@ def _adadelta_step_exact(w, edx, eg, grad, keep, rho, omr, eps) -> tuple:
     scaled = np.float64(np.float32(np.float32(omr * step) * step))
     new_edx = np.float32(np.float64(rho * edx) + scaled * g2)
     new_w = np.float32(np.float64(w) + np.float64(step) * grad)
-    if not keep:
-        return w, edx, eg, 0.0
+    if not keep:  # frozen: a vectorised loop stores these plainly (vector_ir)
+        return frozen(w), frozen(edx), frozen(eg), 0.0
     return new_w, new_edx, new_eg, g2
 
 
@@ -859,8 +860,8 @@ def _adadelta_step_f32(w, edx, eg, grad, keep, rho, omr, eps) -> tuple:
     new_eg = rho * eg + omr * g2
     step = np.sqrt((edx + eps) / (new_eg + eps))
     new_edx = rho * edx + omr * step * step * g2
-    if not keep:
-        return w, edx, eg, zero
+    if not keep:  # frozen: a vectorised loop stores these plainly (vector_ir)
+        return frozen(w), frozen(edx), frozen(eg), zero
     return w + step * grad, new_edx, new_eg, g2
 
 
@@ -1020,7 +1021,7 @@ def _bias_step(bias, edx, eg, g, avg_grad2, skip, exact, l1, l2, rho, eps, omr) 
     step = _approx_sqrt_d(ratio) if exact else np.sqrt(ratio)
     new_edx = rho * edx + omr * step * step * avg_grad2
     if skip:
-        return bias, edx, eg
+        return frozen(bias), frozen(edx), frozen(eg)
     return bias + step * (g - (_sign(bias) * l1 + bias * l2)), new_edx, new_eg
 
 
@@ -1247,7 +1248,7 @@ def _sgd_step_f32(w, wm, grad, keep, rate, momentum, momenta, nesterov) -> tuple
     else:
         new_m = rate * grad
         new_w = w + new_m + momentum * wm
-    return (new_w, new_m) if keep else (w, wm)
+    return (new_w, new_m) if keep else (frozen(w), frozen(wm))
 
 
 @nb.njit(**_INLINE)
@@ -1320,9 +1321,9 @@ def _sgd_rows_exact(
             grad = _sgd_gradient_exact(weight, a[k], g, l1, l2, elastic, lam, np.float64(ea[k]))
             new_w, new_m = _sgd_step_exact(wv[k], mv[k], grad, rate, momentum, momenta, nesterov)
             keep = not fast or a[k] != 0.0
-            wv[k] = new_w if keep else wv[k]
+            wv[k] = new_w if keep else frozen(wv[k])
             if momenta:
-                mv[k] = new_m if keep else mv[k]
+                mv[k] = new_m if keep else frozen(mv[k])
 
 
 @nb.njit(**_JIT)
