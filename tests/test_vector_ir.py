@@ -15,7 +15,9 @@ import pytest
 
 from tabdl.engines.vector_ir import frozen
 
-MASKED_STORE = re.compile(r"vmaskmovp[sd]\s+%[xy]mm\d+, %[xy]mm\d+, \(|vmovup[sd]\s+%[xyz]mm\d+, [^\n]*\{%k")
+MASKED_STORE = re.compile(
+    r"vmaskmovp[sd]\s+%[xy]mm\d+, %[xy]mm\d+, \(|vmovup[sd]\s+%[xyz]mm\d+, [^\n]*\{%k"
+)
 
 
 def _loop(freeze: bool):

@@ -17,8 +17,9 @@ calls: 5.4 to 3.9 cycles a weight, bit for bit the scalar step (``tests/test_h2o
 
 ``adadelta_blocks8_masked`` leaves a weight alone where its input is zero, as H2O's ``fast_mode``
 does (its squared gradient reads +0.0): 7.2 to 5.0 cycles a weight, the masked stores that LLVM
-makes of "the new value or the old one" avoided (``vector_ir.freeze``). The IR has no fast-math flags: LLVM
-neither fuses a multiply and an add nor reorders anything.
+makes of "the new value or the old one" avoided (``vector_ir.freeze``). The last ``n % 8`` weights
+of a unit are the caller's (``_adadelta_plain_exact`` gives them the scalar step). The IR has no
+fast-math flags: LLVM neither fuses a multiply and an add nor reorders anything.
 """
 
 from __future__ import annotations
