@@ -80,7 +80,7 @@ def _emit(context, builder, signature, args, masked: bool) -> None:
     zero = ir.Constant(VEC_D, [0.0] * LANES)
     eight = ir.Constant(I64, LANES)
 
-    def keep(builder, a):  # fast_mode updates a weight whose input is not 0 (NaN included)
+    def keep(a):  # fast_mode updates a weight whose input is not 0 (NaN included)
         return builder.fcmp_unordered("!=", a, zero)
 
     def rates(block, carried):
@@ -95,7 +95,7 @@ def _emit(context, builder, signature, args, masked: bool) -> None:
         ratio = builder.fdiv(builder.fadd(dx_old, eps_v), builder.fadd(eg_new, eps_v))
         root = builder.add(builder.ashr(builder.bitcast(ratio, VEC_I), one), magic)
         if masked:
-            kept = keep(builder, a)
+            kept = keep(a)
             eg_new = builder.select(kept, eg_new, freeze(builder, eg_old))
             grad2 = builder.select(kept, grad2, zero)
         store_vector(builder, eg, FLOAT, k, eg_new, 4)
@@ -117,7 +117,7 @@ def _emit(context, builder, signature, args, masked: bool) -> None:
         moved = builder.fmul(builder.fpext(step, VEC_D), grad)
         w_new = builder.fptrunc(builder.fadd(builder.fpext(w_old, VEC_D), moved), VEC_F)
         if masked:
-            kept = keep(builder, a)
+            kept = keep(a)
             dx_new = builder.select(kept, dx_new, freeze(builder, dx_old))
             w_new = builder.select(kept, w_new, freeze(builder, w_old))
         store_vector(builder, edx, FLOAT, k, dx_new, 4)

@@ -1020,7 +1020,7 @@ def _bias_step(bias, edx, eg, g, avg_grad2, skip, exact, l1, l2, rho, eps, omr) 
     ratio = (edx + eps) / (new_eg + eps)
     step = _approx_sqrt_d(ratio) if exact else np.sqrt(ratio)
     new_edx = rho * edx + omr * step * step * avg_grad2
-    if skip:
+    if skip:  # frozen: a vectorised loop stores these plainly (vector_ir)
         return frozen(bias), frozen(edx), frozen(eg)
     return bias + step * (g - (_sign(bias) * l1 + bias * l2)), new_edx, new_eg
 
