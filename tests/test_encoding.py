@@ -243,62 +243,6 @@ def test_a_block_of_columns_has_each_columns_sequential_statistics_bit_for_bit()
         assert (means[j], m2s[j], counts[j]) == (mean, m2, n), f"column {j}"
 
 
-def _numpy_encode(info, frame, dtype):
-    """The numeric block as numpy computes it column by column (the reference for ``encode``)."""
-    from tabdl.frame import numeric_values
-
-    block = np.empty((frame.nrows, len(info.num_names)), dtype=dtype)
-    missing = np.zeros(frame.nrows, dtype=bool)
-    for j, name in enumerate(info.num_names):
-        values = numeric_values(frame, name)
-        nan = np.isnan(values)
-        missing |= nan
-        column = block[:, j]
-        np.subtract(values, info.norm_sub[j], out=column)
-        np.multiply(column, column.dtype.type(info.norm_mul[j]), out=column)
-        column[nan] = info.num_na_fill[j]
-    return block, missing
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("order", ["C", "F"])
-def test_encoding_in_blocks_of_rows_and_columns_equals_numpys_column_by_column(
-    monkeypatch, dtype, order
-):
-    from tabdl.encoding import datainfo
-
-    rng = np.random.default_rng(5)
-    data = pd.DataFrame({f"x{j}": rng.normal(j, 1.0 + j, 501) for j in range(37)})
-    data["i"] = rng.integers(0, 255, 501).astype(np.uint8)  # cast to float64 on the way
-    for j in (3, 20, 36):
-        data.iloc[rng.integers(0, 501, 40), j] = np.nan
-    data["y"] = rng.normal(size=501)
-    x = [c for c in data.columns if c != "y"]
-    info = prepare({"hidden": [3]}, x, "y", data).datainfo
-    frame = as_frame(data)
-    # 16 columns and 100 rows at a time: several blocks of each, and a part block of each
-    monkeypatch.setattr(datainfo, "COLUMN_BLOCK", 16)
-    monkeypatch.setattr(datainfo, "BLOCK_VALUES", 1600)
-    rows = encode(info, frame, order=order, dtype=dtype)
-    expected, missing = _numpy_encode(info, frame, dtype)
-    assert rows.numeric.dtype == dtype and rows.numeric.flags[f"{order}_CONTIGUOUS"]
-    # bit for bit: the same bytes (NaN is never left in the block)
-    assert np.ascontiguousarray(rows.numeric).tobytes() == expected.tobytes()
-    assert rows.missing.tolist() == missing.tolist() and missing.sum() > 0
-
-
-def test_encoding_names_the_first_column_with_infinite_values_and_counts_all_of_them(monkeypatch):
-    from tabdl.encoding import datainfo
-    from tabdl.errors import DataError
-
-    data = pd.DataFrame({"a": np.arange(300.0), "b": np.arange(300.0), "y": np.arange(300.0)})
-    info = prepare({"hidden": [3]}, ["a", "b"], "y", data).datainfo
-    data.loc[[250, 120], "b"] = [np.inf, -np.inf]  # in two blocks of rows
-    monkeypatch.setattr(datainfo, "BLOCK_VALUES", 200)  # 100 rows at a time
-    with pytest.raises(DataError, match=r"'b' holds 2 infinite value\(s\) \(first at row 120\)"):
-        encode(info, as_frame(data))
-
-
 def test_frame_names_are_a_new_list_each_time():
     frame = as_frame(pd.DataFrame({"a": [1.0], "b": [2.0]}))
     names = frame.names

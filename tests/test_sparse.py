@@ -160,26 +160,6 @@ def test_a_centring_transform_makes_the_block_dense_and_equal_to_dense_input(tra
     )
 
 
-def test_a_sparse_column_read_a_block_of_rows_at_a_time_equals_its_slices():
-    rng = np.random.default_rng(2)
-    dense = rng.normal(size=(97, 5)) * (rng.random((97, 5)) < 0.3)
-    dense[[4, 50], 1] = np.nan  # stored entries: missing values
-    columns = as_frame(sp.csr_matrix(dense)).sparse
-    for j, name in enumerate(columns.names):
-        for rows in (slice(0, 97), slice(10, 40), slice(90, 200), slice(30, 30), None):
-            np.testing.assert_array_equal(
-                columns.column(name, rows), dense[rows or slice(None), j], err_msg=f"{name} {rows}"
-            )
-
-
-def test_a_dense_block_from_sparse_columns_is_the_same_in_blocks_of_rows(train, monkeypatch):
-    info = _train(_csr(train), "SP1_bin", sparse=False)._fitted.datainfo
-    whole = encode(info, as_frame(_csr(train))).numeric
-    monkeypatch.setattr(datainfo, "BLOCK_VALUES", 7 * len(info.num_names))  # 7 rows at a time
-    assert np.array_equal(encode(info, as_frame(_csr(train))).numeric, whole)
-    assert not np.array_equal(whole, 0.0)
-
-
 # ---- training: parity with H2O, and the sparse path against the dense one -------------------------
 
 
