@@ -146,7 +146,8 @@ class Frame:
 
     def drop(self, names: list[str]) -> Frame:
         """Return this frame without the Arrow columns ``names`` (sparse columns cannot be dropped)."""
-        table = self.table.drop_columns([n for n in names if n in self.table.column_names])
+        arrow_names = set(self.table.column_names)  # Arrow builds this list anew on every call
+        table = self.table.drop_columns([n for n in names if n in arrow_names])
         kinds = {k: v for k, v in self.kinds.items() if k not in names or self.is_sparse(k)}
         return self.with_table(table, kinds)
 
