@@ -7,11 +7,14 @@ default; H2O also gets ``stopping_rounds=0`` so that it trains all the epochs as
   plus nonlinear terms plus noise, thresholded at its median), and a 20,000-row test set from the same
   generator;
 * ``fashion_mnist``: ``fashion_mnist.parquet`` (784 pixel columns, response ``label`` as 10 classes);
-  rows 0-59,999 train, rows 60,000-69,999 test (the official split).
+  rows 0-59,999 train, rows 60,000-69,999 test (the official split);
+* ``letter``: ``letter.csv`` (16 integer features, response ``lettr`` as 26 classes); a seeded 80/20
+  split of its 20,000 rows.
 
 For each data set it times four variants: H2O default (``nthreads=-1``: every core, Hogwild), H2O
 ``reproducible=True`` (one thread), tabdl default (threads: per-thread model copies averaged after
-each iteration, or Hogwild with ``TABDL_THREADS=hogwild``) and tabdl ``reproducible=True``.
+each iteration with block momentum; plain means with ``TABDL_THREADS=mean``; Hogwild with
+``TABDL_THREADS=hogwild``) and tabdl ``reproducible=True``.
 The time is the wall clock of ``train()`` only, after the data is loaded into each system (an
 ``H2OFrame`` already in the cluster; a pandas frame for tabdl). Samples per second is the training
 samples processed (H2O: the last row of the scoring history's ``samples``; tabdl: ``model.samples``)
@@ -67,8 +70,11 @@ SEED = 20240601
 H2O_PORT = 54800
 HIDDEN = [200, 200]
 MODEL_SEED = 1
-DEFAULT_EPOCHS = {"synthetic": 2.0, "fashion_mnist": 1.0}
+DEFAULT_EPOCHS = {"synthetic": 2.0, "fashion_mnist": 1.0, "letter": 10.0}
+DATASETS = list(DEFAULT_EPOCHS)
 FASHION_PATH = "/work/shared/data/fashion_mnist.parquet"
+LETTER_PATH = "/work/shared/data/letter.csv"
+THREAD_LABELS = {"average": "averaged", "mean": "plain mean of copies", "hogwild": "Hogwild"}
 FASHION_TRAIN_ROWS = 60_000  # rows 0-59999 = official train, 60000-69999 = official test
 SYNTH_TRAIN, SYNTH_TEST, SYNTH_COLS = 100_000, 20_000, 50
 
@@ -129,6 +135,14 @@ def load_dataset(name: str, rows: int | None, fashion_path: str) -> Dataset:
         test = full.iloc[FASHION_TRAIN_ROWS:].reset_index(drop=True)
         classes = sorted(full["label"].unique(), key=int)
         return Dataset(name, subsample(train, rows), test, "label", classes, None, len(train))
+    if name == "letter":
+        full = pd.read_csv(LETTER_PATH)
+        order = np.random.default_rng(SEED).permutation(len(full))
+        cut = int(0.8 * len(full))
+        train = full.iloc[np.sort(order[:cut])].reset_index(drop=True)
+        test = full.iloc[np.sort(order[cut:])].reset_index(drop=True)
+        classes = sorted(full["lettr"].unique())
+        return Dataset(name, subsample(train, rows), test, "lettr", classes, None, len(train))
     raise ValueError(f"unknown dataset {name!r}")
 
 
@@ -351,11 +365,7 @@ def tabdl_train(
     seconds, _, notes = timed(lambda: est.train(x=x, y=ds.response, training_frame=ds.train))
     pred = est.predict(ds.test)
     strategy = os.environ.get("TABDL_THREADS", "average")
-    threads = (
-        "1"
-        if reproducible
-        else f"{os.cpu_count()} ({'Hogwild' if strategy == 'hogwild' else 'averaged'})"
-    )
+    threads = "1" if reproducible else f"{os.cpu_count()} ({THREAD_LABELS.get(strategy, strategy)})"
     mode = "reproducible" if reproducible else "default"
     if arithmetic != "auto":
         mode += f", arithmetic={arithmetic}"
@@ -485,11 +495,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=None, help="subsample the training rows")
     parser.add_argument(
         "--epochs", type=float, default=None,
-        help="epochs for every dataset (default: synthetic 2, fashion_mnist 1)",
+        help="epochs for every dataset (default: synthetic 2, fashion_mnist 1, letter 10)",
     )  # fmt: skip
     parser.add_argument(
         "--datasets", nargs="+", default=["synthetic", "fashion_mnist"],
-        choices=["synthetic", "fashion_mnist"],
+        choices=DATASETS,
     )  # fmt: skip
     parser.add_argument("--skip-h2o", action="store_true", help="train tabdl only")
     parser.add_argument("--fashion-path", default=FASHION_PATH, help="fashion_mnist.parquet")

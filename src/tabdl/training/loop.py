@@ -5,8 +5,10 @@ training rows, then updates the counters. There is no partial last iteration: tr
 the epoch counter reaches ``epochs``, so it may overshoot (``epochs=2.5`` with one epoch per
 iteration trains 3). ``reproducible=True`` trains one chunk on one thread, in H2O's row order.
 Otherwise the chunks are trained by all cores at once: each thread trains a private copy of the
-model and the copies are averaged after every iteration (``THREAD_STRATEGY``; H2O's threads share
-one model without locks, Hogwild, which ``TABDL_THREADS=hogwild`` selects).
+model and the copies are averaged after every iteration, weights and biases with block momentum
+(:mod:`tabdl.training.block_momentum`) so that the average keeps one model's progress per epoch
+(``THREAD_STRATEGY``; H2O's threads share one model without locks, Hogwild, which
+``TABDL_THREADS=hogwild`` selects).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tabdl.engines import online
 from tabdl.errors import DataError
 from tabdl.nn import NetworkSpec, base_activation
 from tabdl.rng import wrap_int64
+from tabdl.training.block_momentum import BlockMomentum
 from tabdl.training.network_state import NetworkState
 
 CHUNK_SEED_BASE = 0x8734093502429734
@@ -300,15 +303,25 @@ def check_finite(state: NetworkState) -> None:
 
 
 #: How threads share the model when training is not reproducible: "average" gives each thread a
-#: private copy and averages them after every iteration (H2O's model averaging between nodes);
-#: "hogwild" shares one copy without locks (H2O's threads within a node). ``average`` is the choice
-#: for every workload: ``benchmarks/bench_threads.py`` measured it 1.6x (sparse rectifier updates)
-#: to 10x (dense Tanh and Maxout updates) as fast as Hogwild on this project's 2-core machine, where
-#: Hogwild was slower than one thread on all eight workloads (docs/benchmarks.md): the cores write
-#: the same cache lines.
+#: private copy and combines them after every iteration, the weights and biases with block momentum
+#: (:mod:`tabdl.training.block_momentum`), so the model learns as much per epoch as one model;
+#: "mean" averages the copies plainly (H2O's model averaging between nodes: less progress per
+#: epoch); "hogwild" shares one copy without locks (H2O's threads within a node). ``average`` is the
+#: choice for every workload: ``benchmarks/bench_threads.py`` measured it 1.6x (sparse rectifier
+#: updates) to 10x (dense Tanh and Maxout updates) as fast as Hogwild on this project's 2-core
+#: machine, where Hogwild was slower than one thread on all eight workloads (docs/benchmarks.md):
+#: the cores write the same cache lines.
+THREAD_STRATEGIES = ("average", "mean", "hogwild")
 THREAD_STRATEGY = os.environ.get("TABDL_THREADS", "average").lower()
-if THREAD_STRATEGY not in ("average", "hogwild"):
-    raise ValueError(f"TABDL_THREADS={THREAD_STRATEGY!r}: use 'average' (the default) or 'hogwild'")
+if THREAD_STRATEGY not in THREAD_STRATEGIES:
+    raise ValueError(
+        f"TABDL_THREADS={THREAD_STRATEGY!r}: use 'average' (the default), 'mean' or 'hogwild'"
+    )
+
+
+#: The arrays of :attr:`NetworkState.arrays` combined with block momentum (weights, biases); the
+#: optimiser's state (ADADELTA's averages, momenta) is averaged plainly, as H2O averages it.
+BLOCK_MOMENTUM_ARRAYS = (0, 1)
 
 
 class Iteration(NamedTuple):
@@ -323,11 +336,12 @@ class Iteration(NamedTuple):
 
 
 class _Pool(ThreadPoolExecutor):
-    """A thread pool that knows its size."""
+    """A training run's threads: their number, and the block momentum of their averaged copies."""
 
     def __init__(self, n_threads: int) -> None:
         super().__init__(max_workers=n_threads)
         self.n_threads = n_threads
+        self.block_momentum = BlockMomentum()
 
 
 def _chunk_seed(config: EngineConfig, state: NetworkState, start: int) -> int:
@@ -441,9 +455,10 @@ def _run_local_iteration(
     trained = [copy for copy, n in zip(copies, done, strict=True) if n > 0]
     for i, target in enumerate(shared):  # average the models (H2O's DeepLearningModelInfo.add/div)
         if target.size and trained:
-            target[:] = np.mean([copy[i] for copy in trained], axis=0, dtype=np.float64).astype(
-                target.dtype
-            )
+            average = np.mean([copy[i] for copy in trained], axis=0, dtype=np.float64)
+            if THREAD_STRATEGY == "average" and i in BLOCK_MOMENTUM_ARRAYS:
+                average = pool.block_momentum.combine(i, target, average, len(trained))
+            target[:] = average.astype(target.dtype)
     return sum(done)
 
 
