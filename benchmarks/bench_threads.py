@@ -16,13 +16,13 @@ are skipped whole) against dense Tanh and Maxout updates, where every weight cha
 
 Every workload is ``hidden=[200, 200]``, ``seed=1``, H2O's defaults otherwise, on the data sets of
 ``bench_training.py`` (synthetic 100,000 x 50, 2 epochs; Fashion-MNIST 60,000 x 784, 1 epoch),
-and on ``letter`` (16,000 x 16, 26 classes, 10 epochs), with the activations ``Rectifier``,
-``RectifierWithDropout``, ``Tanh`` and ``Maxout``. Each variant runs ``--repeats`` times for each
-model seed of ``--seeds``, in rounds; the table gives the median and the range of the samples per
-second and the median and range of the test metric (AUC, or logloss for the multiclass sets). The
-time is the wall clock of ``train()`` after a warm-up that compiles or loads the Numba cache. The
-metric of one seed is the same in every repeat (the copies are trained deterministically), so give
-several seeds to compare accuracy.
+and, with ``--datasets letter``, on ``letter`` (16,000 x 16, 26 classes, 10 epochs), with the
+activations ``Rectifier``, ``RectifierWithDropout``, ``Tanh`` and ``Maxout``. Each variant runs
+``--repeats`` times for each model seed of ``--seeds``, in rounds; the table gives the median and
+the range of the samples per second and the median and range of the test metric (AUC, or logloss
+for the multiclass sets). The time is the wall clock of ``train()`` after a warm-up that compiles
+or loads the Numba cache. The metric of one seed is the same in every repeat (the copies are
+trained deterministically), so give several seeds to compare accuracy.
 
 Usage::
 

@@ -172,7 +172,7 @@ def test_every_activation_trains_and_scores(activation):
     assert np.allclose(probs.sum(axis=1), 1.0) and np.isfinite(probs).all()
 
 
-@pytest.mark.parametrize("strategy", ["average", "hogwild"])
+@pytest.mark.parametrize("strategy", ["average", "mean", "hogwild"])
 def test_both_thread_strategies_learn(monkeypatch, strategy):
     from tabdl.training import loop
 

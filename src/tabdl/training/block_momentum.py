@@ -20,8 +20,8 @@ it as ``start - eta * velocity`` and nothing else needs keeping. The velocities 
 their models plainly.
 
 Measured in ``docs/benchmarks.md`` ("Block momentum for the averaged threads"): on the synthetic
-benchmark the two-thread default's test AUC rose from 0.890-0.892 to 0.895-0.899 (one thread:
-0.897-0.901), at the same speed.
+benchmark the two-thread default's test AUC rose from 0.891-0.892 to 0.895-0.897 (one thread:
+0.897-0.901; seeds 1-3), at the same speed.
 """
 
 from __future__ import annotations
